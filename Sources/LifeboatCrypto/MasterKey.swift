@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import LifeboatCore
+
+/// The repository's secret: one key that seals every stored object, and one that
+/// derives chunk ids, so that ids reveal nothing about content to someone without it.
+///
+/// A master key is random, created once with the repository, and never stored in the
+/// clear: key slots (``KeySlot``) wrap it under a password or a key file.
+public struct MasterKey: Sendable {
+    /// Seals data with AES-256-GCM.
+    let sealingKey: SymmetricKey
+    /// Keys the HMAC-SHA256 that names chunks.
+    let idKey: SymmetricKey
+
+    /// The serialized length of a master key.
+    public static let byteCount = 64
+
+    /// A fresh random master key.
+    public static func generate() -> MasterKey {
+        MasterKey(sealingKey: SymmetricKey(size: .bits256), idKey: SymmetricKey(size: .bits256))
+    }
+
+    init(sealingKey: SymmetricKey, idKey: SymmetricKey) {
+        self.sealingKey = sealingKey
+        self.idKey = idKey
+    }
+
+    /// Restores a master key from its 64 serialized bytes.
+    init?(serialized bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        sealingKey = SymmetricKey(data: bytes[0..<32])
+        idKey = SymmetricKey(data: bytes[32..<64])
+    }
+
+    /// The 64 bytes to wrap in a key slot.
+    var serialized: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        sealingKey.withUnsafeBytes { out.append(contentsOf: $0) }
+        idKey.withUnsafeBytes { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The keyed id of a chunk's plaintext (HMAC-SHA256 under the id key).
+    public func chunkID(_ plaintext: UnsafeRawBufferPointer) -> ObjectID {
+        let mac = HMAC<SHA256>.authenticationCode(for: plaintext, using: idKey)
+        return mac.withUnsafeBytes { ObjectID(raw: $0) }
+    }
+
+    /// The keyed id of a chunk held in an array.
+    public func chunkID(_ plaintext: [UInt8]) -> ObjectID {
+        plaintext.withUnsafeBytes { chunkID($0) }
+    }
+
+    /// Encrypts and authenticates `plaintext`: the result is nonce (12) ‖ ciphertext ‖ tag (16).
+    public func seal(_ plaintext: UnsafeRawBufferPointer) throws -> Data {
+        do {
+            let box = try AES.GCM.seal(plaintext, using: sealingKey)
+            guard let combined = box.combined else {
+                throw LifeboatError(.internalError, "AES-GCM produced no combined form")
+            }
+            return combined
+        } catch let error as LifeboatError {
+            throw error
+        } catch {
+            throw LifeboatError(.internalError, "encryption failed: \(error)", cause: error)
+        }
+    }
+
+    /// Encrypts bytes held in an array or `Data`.
+    public func seal<Bytes: ContiguousBytes>(_ plaintext: Bytes) throws -> Data {
+        try plaintext.withUnsafeBytes { try seal($0) }
+    }
+
+    /// Decrypts a sealed object; throws `.corrupted` naming `what` when authentication fails.
+    public func open<Bytes: DataProtocol>(_ sealed: Bytes, what: @autoclosure () -> String) throws -> Data {
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed)
+            return try AES.GCM.open(box, using: sealingKey)
+        } catch {
+            throw LifeboatError(.corrupted, "\(what()) is damaged: its authentication tag does not match", cause: error)
+        }
+    }
+
+    /// Bytes that sealing adds to every object (nonce and tag).
+    public static let sealingOverhead = 28
+}

@@ -1,0 +1,480 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+import LifeboatSources
+import LifeboatStorage
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a backup run is asked to do beyond its paths.
+public struct BackupOptions: Sendable {
+    /// Labels stored with the snapshot.
+    public var tags: [String] = []
+    /// The node the backup belongs to.
+    public var node: String?
+    /// State or identity.
+    public var kind: SnapshotKind = .state
+    /// Re-read every file even when size and mtime match the parent snapshot.
+    public var forceRead = false
+
+    /// Default options.
+    public init() {}
+}
+
+/// The outcome of a backup run.
+public struct BackupResult: Sendable {
+    /// The new snapshot's id.
+    public var id: ObjectID
+    /// The new snapshot.
+    public var snapshot: Snapshot
+    /// Files that could not be read (the snapshot is incomplete when non-empty).
+    public var warnings: [String]
+}
+
+extension Repository {
+    /// Backs up `paths` into a new snapshot; the snapshot is written last, only after
+    /// every pack and index it needs is stored.
+    public func backup(
+        paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
+    ) async throws -> BackupResult {
+        let absolute = try Archiver.normalize(paths)
+        return try await withLock(exclusive: false, operation: "backup") {
+            let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
+            return try await archiver.run()
+        }
+    }
+}
+
+/// A pack that finished uploading.
+struct UploadedPack: Sendable {
+    var id: ObjectID
+    var entries: [PackEntry]
+    var size: Int
+}
+
+/// Walks the given paths, cuts files into chunks, stores new chunks in packs and
+/// writes the trees, index and finally the snapshot.
+final class Archiver {
+    typealias Uploads = ThrowingTaskGroup<UploadedPack, any Error>
+
+    let repo: Repository
+    let options: BackupOptions
+    let paths: [String]
+    let progress: any ProgressReporter
+    let started = Date()
+    let chunker: ContentDefinedChunker
+    let contexts = [ZstdContext(), ZstdContext()]
+
+    var index: ChunkIndex
+    var parent: SnapshotRecord?
+    var pack: PackBuilder
+    var openPackIDs = Set<ObjectID>()
+    var inFlight = 0
+    var pendingIndex = IndexFile()
+    var summary = Snapshot.Summary()
+    var warnings: [String] = []
+    var totalBytes: Int64 = 0
+    var totalFiles = 0
+    var doneBytes: Int64 = 0
+
+    static let maxUploadsInFlight = 2
+    static let indexFlushEntries = 32_768
+    static let batchBytes = 1 << 20
+
+    init(repository: Repository, options: BackupOptions, paths: [String], progress: any ProgressReporter) async throws {
+        repo = repository
+        self.options = options
+        self.paths = paths
+        self.progress = progress
+        let config = repository.config
+        chunker = try ContentDefinedChunker(minSize: config.chunkMin, averageSize: config.chunkAverage, maxSize: config.chunkMax)
+        pack = PackBuilder(capacity: config.packSize)
+        index = try await repository.loadIndex()
+        parent = try await repository.snapshots().last {
+            $0.snapshot.node == options.node && $0.snapshot.kind == options.kind && $0.snapshot.paths == paths
+        }
+    }
+
+    /// Makes paths absolute and refuses two paths with the same last component.
+    static func normalize(_ paths: [String]) throws -> [String] {
+        guard !paths.isEmpty else { throw LifeboatError(.invalidArgument, "no paths to back up") }
+        let cwd = FileManager.default.currentDirectoryPath
+        let absolute = paths.map { p -> String in
+            let joined = p.hasPrefix("/") ? p : cwd + "/" + p
+            return URL(fileURLWithPath: joined).standardizedFileURL.path
+        }
+        var seen = Set<String>()
+        for p in absolute {
+            let name = (p as NSString).lastPathComponent
+            guard seen.insert(name).inserted else {
+                throw LifeboatError(.invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
+            }
+            _ = try FileMetadata.lstat(p)
+        }
+        return absolute
+    }
+
+    func run() async throws -> BackupResult {
+        for p in paths { try scan(p) }
+        index.reserve(Int(totalBytes / 2048) + 1024)
+        var parentNodes: [String: TreeNode] = [:]
+        if let parent, index.contains(parent.snapshot.tree) {
+            for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }
+        }
+        let rootID: ObjectID = try await withThrowingTaskGroup(of: UploadedPack.self) { uploads in
+            var nodes: [TreeNode] = []
+            for p in paths {
+                let name = (p as NSString).lastPathComponent
+                if let node = try await archive(path: p, name: name, relative: name, parent: parentNodes[name], uploads: &uploads) {
+                    nodes.append(node)
+                }
+            }
+            let root = try await storeTree(Tree(nodes: nodes), uploads: &uploads)
+            try await finishPack(uploads: &uploads)
+            while let done = try await uploads.next() { try await uploaded(done) }
+            return root
+        }
+        try await flushIndex()
+        summary.seconds = Date().timeIntervalSince(started)
+        let snapshot = Snapshot(
+            time: started, host: ProcessInfo.processInfo.hostName,
+            username: ProcessInfo.processInfo.environment["USER"] ?? "unknown", tags: options.tags,
+            node: options.node, kind: options.kind, paths: paths, tree: rootID, parent: parent?.id, summary: summary,
+            program: "lifeboat \(LifeboatVersion.current)")
+        let id = try await repo.saveSnapshot(snapshot)
+        repo.logger.info("snapshot saved", metadata: ["snapshot.id": "\(id.short)", "snapshot.files": "\(summary.files)"])
+        return BackupResult(id: id, snapshot: snapshot, warnings: warnings)
+    }
+
+    /// Adds up sizes for the progress total.
+    private func scan(_ path: String) throws {
+        let meta = try FileMetadata.lstat(path)
+        switch meta.kind {
+        case .file:
+            totalBytes += meta.size
+            totalFiles += 1
+        case .directory:
+            for name in (try? FileMetadata.list(path)) ?? [] { try? scan(path + "/" + name) }
+        default: break
+        }
+    }
+
+    // MARK: Walking
+
+    private func archive(path: String, name: String, relative: String, parent: TreeNode?, uploads: inout Uploads) async throws -> TreeNode? {
+        let meta: FileMetadata
+        do {
+            meta = try FileMetadata.lstat(path)
+        } catch let e as LifeboatError {
+            warnings.append(e.message)
+            return nil
+        }
+        var node = TreeNode(name: name, type: .file, mode: meta.mode, mtime: meta.mtime)
+        switch meta.kind {
+        case .directory:
+            node.type = .directory
+            summary.directories += 1
+            let children: [String]
+            do {
+                children = try FileMetadata.list(path)
+            } catch let e as LifeboatError {
+                warnings.append(e.message)
+                children = []
+            }
+            var parentChildren: [String: TreeNode] = [:]
+            if let sub = parent?.subtree, parent?.type == .directory, index.contains(sub) {
+                for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
+            }
+            let skipped = Self.databaseSidecars(in: path, names: children)
+            var nodes: [TreeNode] = []
+            for child in children where !skipped.contains(child) {
+                if let n = try await archive(path: path + "/" + child, name: child, relative: relative + "/" + child, parent: parentChildren[child], uploads: &uploads) {
+                    nodes.append(n)
+                }
+            }
+            node.subtree = try await storeTree(Tree(nodes: nodes), uploads: &uploads)
+        case .symlink:
+            node.type = .symlink
+            do {
+                node.target = try FileMetadata.readLink(path)
+            } catch let e as LifeboatError {
+                warnings.append(e.message)
+                return nil
+            }
+        case .file:
+            do {
+                try await archiveFile(path: path, relative: relative, meta: meta, parent: parent, node: &node, uploads: &uploads)
+            } catch let e as LifeboatError where e.code == .io || e.code == .notFound || e.code == .locked {
+                warnings.append(e.message)
+                return nil
+            }
+        case .other:
+            warnings.append("skipped \(path): not a regular file, directory or symlink")
+            return nil
+        }
+        return node
+    }
+
+    /// SQLite `-wal`, `-shm` and `-journal` files next to a database: the captured
+    /// image of the database already contains what they hold.
+    static func databaseSidecars(in dir: String, names: [String]) -> Set<String> {
+        let present = Set(names)
+        var out = Set<String>()
+        for name in names {
+            for suffix in ["-wal", "-shm", "-journal"] where name.hasSuffix(suffix) {
+                let base = String(name.dropLast(suffix.count))
+                if present.contains(base), Self.sniff(dir + "/" + base)?.format == .sqlite { out.insert(name) }
+            }
+        }
+        return out
+    }
+
+    /// The page format of a file, from its first bytes.
+    static func sniff(_ path: String) -> (format: PageFileFormat, pageSize: Int)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: PageFileFormat.headerLength)) ?? Data()
+        return PageFileFormat.detect(header: Array(header))
+    }
+
+    private func archiveFile(path: String, relative: String, meta: FileMetadata, parent: TreeNode?, node: inout TreeNode, uploads: inout Uploads) async throws {
+        summary.files += 1
+        summary.bytes += meta.size
+        let sniffed = meta.size >= 100 ? Self.sniff(path) : nil
+        if !options.forceRead, sniffed?.format != .sqlite, let p = parent, p.type == .file, p.size == meta.size,
+            p.mtime == meta.mtime, p.sha256 != nil, p.format == sniffed?.format.rawValue, allBlobsKnown(p)
+        {
+            node.size = p.size
+            node.sha256 = p.sha256
+            node.chunks = p.chunks
+            node.chunkLists = p.chunkLists
+            node.format = p.format
+            node.pageSize = p.pageSize
+            doneBytes += meta.size
+            report(relative)
+            return
+        }
+        summary.filesRead += 1
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw LifeboatError(errno == ENOENT ? .notFound : .io, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var batcher: any ChunkBatcher
+        var reader: SQLiteSnapshotReader?
+        defer { reader?.close() }
+        if let sniffed {
+            node.format = sniffed.format.rawValue
+            node.pageSize = sniffed.pageSize
+            let perBatch = Swift.max(1, Self.batchBytes / sniffed.pageSize)
+            if sniffed.format == .sqlite, let r = try? SQLiteSnapshotReader(path: path) {
+                reader = r
+                node.capturedAt = Date()
+                batcher = SQLiteBatcher(reader: r, pagesPerBatch: perBatch)
+            } else {
+                if sniffed.format == .sqlite {
+                    warnings.append("\(path): could not open as a live SQLite database; copied as plain pages (may be inconsistent if it is being written)")
+                }
+                batcher = PageFileBatcher(fd: fd, path: path, pageSize: sniffed.pageSize, pagesPerBatch: perBatch)
+            }
+        } else {
+            batcher = ContentDefinedBatcher(fd: fd, path: path, chunker: chunker)
+        }
+        var list = ChunkListWriter()
+        var sha = StreamingSHA256()
+        var size: Int64 = 0
+        while let batch = try batcher.next() {
+            let refs = try await store(batch, sha: &sha, uploads: &uploads)
+            for r in refs { try await list.append(r, archiver: self, uploads: &uploads) }
+            size += Int64(batch.bytes.count)
+            doneBytes += Int64(batch.bytes.count)
+            report(relative)
+        }
+        try await list.finish(into: &node, archiver: self, uploads: &uploads)
+        node.size = size
+        node.sha256 = sha.finalizeHex()
+    }
+
+    private func allBlobsKnown(_ node: TreeNode) -> Bool {
+        if let lists = node.chunkLists { return lists.allSatisfy { index.contains($0) } }
+        return (node.chunks ?? []).allSatisfy { index.contains($0.id) }
+    }
+
+    private func report(_ current: String) {
+        progress.report(ProgressEvent(phase: "backup", bytesDone: doneBytes, bytesTotal: totalBytes, filesDone: summary.files, filesTotal: totalFiles, current: current))
+    }
+
+    // MARK: Chunks
+
+    /// Hashes a batch (ids and the file digest in parallel), stores the chunks not yet
+    /// in the repository, and returns the batch's chunk references.
+    private func store(_ batch: ChunkBatch, sha: inout StreamingSHA256, uploads: inout Uploads) async throws -> [ChunkRef] {
+        let key = repo.key
+        var starts = [Int]()
+        starts.reserveCapacity(batch.lengths.count)
+        var offset = 0
+        for l in batch.lengths {
+            starts.append(offset)
+            offset += l
+        }
+        let n = batch.lengths.count
+        let half = n / 2
+        let startsCopy = starts
+        let hasher = sha
+        let (ids, newSha) = try await withThrowingTaskGroup(of: (Int, [ObjectID], StreamingSHA256?).self) { group in
+            group.addTask {
+                var h = hasher
+                batch.bytes.withUnsafeBytes { h.update($0) }
+                return (-1, [], h)
+            }
+            for (part, range) in [(0, 0..<half), (1, half..<n)] where !range.isEmpty {
+                group.addTask {
+                    let ids = batch.bytes.withUnsafeBytes { buf in
+                        range.map { i in key.chunkID(UnsafeRawBufferPointer(rebasing: buf[startsCopy[i]..<(startsCopy[i] + batch.lengths[i])])) }
+                    }
+                    return (part, ids, nil)
+                }
+            }
+            var parts: [[ObjectID]] = [[], []]
+            var digest = hasher
+            for try await (part, ids, h) in group {
+                if let h { digest = h } else { parts[part] = ids }
+            }
+            return (parts[0] + parts[1], digest)
+        }
+        sha = newSha
+        var fresh: [Int] = []
+        var seen = Set<ObjectID>()
+        for i in 0..<n where !index.contains(ids[i]) && !openPackIDs.contains(ids[i]) && seen.insert(ids[i]).inserted {
+            fresh.append(i)
+        }
+        if !fresh.isEmpty {
+            let sealed = try await seal(batch: batch, starts: starts, picks: fresh)
+            for (j, i) in fresh.enumerated() {
+                try await append(type: .data, id: ids[i], sealed: sealed[j], rawLength: batch.lengths[i], uploads: &uploads)
+            }
+        }
+        return (0..<n).map { ChunkRef(id: ids[$0], length: batch.lengths[$0]) }
+    }
+
+    /// Compresses and encrypts the picked chunks on both cores.
+    private func seal(batch: ChunkBatch, starts: [Int], picks: [Int]) async throws -> [Data] {
+        let key = repo.key
+        let contexts = self.contexts
+        let half = (picks.count + 1) / 2
+        return try await withThrowingTaskGroup(of: (Int, [Data]).self) { group in
+            for part in 0..<2 {
+                let mine = part == 0 ? Array(picks[0..<half]) : Array(picks[half...])
+                if mine.isEmpty { continue }
+                group.addTask {
+                    let ctx = contexts[part]
+                    return try batch.bytes.withUnsafeBytes { buf in
+                        (part, try mine.map { i in
+                            let chunk = UnsafeRawBufferPointer(rebasing: buf[starts[i]..<(starts[i] + batch.lengths[i])])
+                            let payload = Compression.encode(chunk, context: ctx)
+                            return try key.seal(payload)
+                        })
+                    }
+                }
+            }
+            var parts: [[Data]] = [[], []]
+            for try await (part, sealed) in group { parts[part] = sealed }
+            return parts[0] + parts[1]
+        }
+    }
+
+    /// Stores one tree or chunk-list blob (deduplicated) and returns its id.
+    func storeBlob(type: BlobType, _ plaintext: [UInt8], uploads: inout Uploads) async throws -> ObjectID {
+        let id = repo.key.chunkID(plaintext)
+        if !index.contains(id) && !openPackIDs.contains(id) {
+            let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: contexts[0]) }
+            try await append(type: type, id: id, sealed: try repo.key.seal(payload), rawLength: plaintext.count, uploads: &uploads)
+        }
+        return id
+    }
+
+    private func storeTree(_ tree: Tree, uploads: inout Uploads) async throws -> ObjectID {
+        try await storeBlob(type: .tree, Array(try JSONEncoder.lifeboat.encode(tree)), uploads: &uploads)
+    }
+
+    private func append(type: BlobType, id: ObjectID, sealed: Data, rawLength: Int, uploads: inout Uploads) async throws {
+        pack.append(type: type, id: id, sealed: sealed, rawLength: rawLength)
+        openPackIDs.insert(id)
+        summary.blobsAdded += 1
+        summary.bytesAdded += Int64(rawLength)
+        if pack.size >= repo.config.packSize { try await finishPack(uploads: &uploads) }
+    }
+
+    // MARK: Packs and index
+
+    private func finishPack(uploads: inout Uploads) async throws {
+        guard !pack.isEmpty else { return }
+        let (id, data, entries) = try pack.finish(key: repo.key)
+        pack = PackBuilder(capacity: repo.config.packSize)
+        for e in entries { index.insert(e, pack: id) }
+        openPackIDs.removeAll(keepingCapacity: true)
+        if inFlight >= Self.maxUploadsInFlight, let done = try await uploads.next() {
+            inFlight -= 1
+            try await uploaded(done)
+        }
+        let storage = repo.storage
+        uploads.addTask {
+            try await storage.put(ObjectName(.data, id.hex), data)
+            return UploadedPack(id: id, entries: entries, size: data.count)
+        }
+        inFlight += 1
+    }
+
+    private func uploaded(_ done: UploadedPack) async throws {
+        pendingIndex.packs.append((done.id, done.entries))
+        summary.bytesStored += Int64(done.size)
+        if pendingIndex.entryCount >= Self.indexFlushEntries { try await flushIndex() }
+    }
+
+    /// Writes the index entries of uploaded packs; only packs already stored are listed.
+    private func flushIndex() async throws {
+        guard !pendingIndex.packs.isEmpty else { return }
+        try await repo.putObject(.index, pendingIndex.encode(), compress: false)
+        pendingIndex = IndexFile()
+    }
+}
+
+/// Collects a file's chunk references: inline for small files, else as chunk-list
+/// blobs written as they fill, so memory stays flat for huge files.
+struct ChunkListWriter {
+    var inline: [ChunkRef] = []
+    var pending: [ChunkRef] = []
+    var lists: [ObjectID] = []
+    var spilled = false
+
+    mutating func append(_ ref: ChunkRef, archiver: Archiver, uploads: inout Archiver.Uploads) async throws {
+        if !spilled {
+            inline.append(ref)
+            if inline.count > ChunkList.inlineLimit {
+                spilled = true
+                pending = inline
+                inline = []
+            }
+            return
+        }
+        pending.append(ref)
+        if pending.count == ChunkList.entriesPerBlob {
+            lists.append(try await archiver.storeBlob(type: .tree, ChunkList.encode(pending[...]), uploads: &uploads))
+            pending.removeAll(keepingCapacity: true)
+        }
+    }
+
+    mutating func finish(into node: inout TreeNode, archiver: Archiver, uploads: inout Archiver.Uploads) async throws {
+        if !spilled {
+            node.chunks = inline
+            return
+        }
+        if !pending.isEmpty {
+            lists.append(try await archiver.storeBlob(type: .tree, ChunkList.encode(pending[...]), uploads: &uploads))
+        }
+        node.chunkLists = lists
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+import LifeboatStorage
+
+/// What `check` found: errors are damage, warnings are leftovers that harm nothing.
+public struct CheckReport: Sendable, Codable {
+    /// Damage: objects that fail their hash or authentication, missing packs or blobs.
+    public var errors: [String] = []
+    /// Harmless findings, such as packs left by an interrupted backup.
+    public var warnings: [String] = []
+    /// Snapshots checked.
+    public var snapshots = 0
+    /// Packs in storage.
+    public var packs = 0
+    /// Blobs in the index.
+    public var blobs = 0
+    /// Packs read and verified blob by blob (with `--read-data`).
+    public var packsRead = 0
+}
+
+extension Repository {
+    /// Verifies the repository's structure, and with `readData` every byte of every pack.
+    public func check(readData: Bool, progress: any ProgressReporter = SilentProgress()) async throws -> CheckReport {
+        try await withLock(exclusive: false, operation: "check") {
+            var checker = Checker(repo: self, progress: progress)
+            try await checker.run(readData: readData)
+            return checker.report
+        }
+    }
+}
+
+struct Checker {
+    let repo: Repository
+    let progress: any ProgressReporter
+    var report = CheckReport()
+    /// Every blob the index lists, with the pack and entry that hold it.
+    var blobs: [ObjectID: (pack: ObjectID, entry: PackEntry)] = [:]
+    var indexedPacks: [ObjectID: [PackEntry]] = [:]
+
+    init(repo: Repository, progress: any ProgressReporter) {
+        self.repo = repo
+        self.progress = progress
+    }
+
+    mutating func run(readData: Bool) async throws {
+        try await checkKeySlots()
+        try await loadIndexes()
+        let stored = try await checkPacksPresent()
+        var index = ChunkIndex(capacity: blobs.count)
+        for (id, where_) in blobs { index.insert(PackEntry(type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length, rawLength: where_.entry.rawLength), pack: where_.pack) }
+        try await checkSnapshots(index: index)
+        if readData { try await readPacks(stored) }
+    }
+
+    private mutating func checkKeySlots() async throws {
+        for info in try await repo.storage.list(.keys) {
+            let bytes = try await repo.storage.get(info.name)
+            if Digest.sha256(bytes).hex != info.name.name {
+                report.errors.append("key slot \(info.name) is damaged: its content does not match its name (SHA-256)")
+            }
+        }
+    }
+
+    private mutating func loadIndexes() async throws {
+        for id in try await repo.listIDs(.index) {
+            do {
+                let file = try IndexFile.decode(try await repo.getObject(.index, id), name: "index/\(id.hex)")
+                for pack in file.packs {
+                    indexedPacks[pack.id, default: []] += pack.entries
+                    for e in pack.entries where blobs[e.id] == nil { blobs[e.id] = (pack.id, e) }
+                }
+            } catch let e as LifeboatError {
+                report.errors.append(e.message)
+            }
+        }
+        report.blobs = blobs.count
+    }
+
+    private mutating func checkPacksPresent() async throws -> [ObjectInfo] {
+        let stored = try await repo.storage.list(.data)
+        report.packs = stored.count
+        let present = Dictionary(stored.map { ($0.name.name, $0.size) }, uniquingKeysWith: { a, _ in a })
+        for (pack, entries) in indexedPacks {
+            guard let size = present[pack.hex] else {
+                report.errors.append("pack data/\(pack.hex) is listed in the index but missing from storage")
+                continue
+            }
+            let end = entries.map { Int($0.offset) + Int($0.length) }.max() ?? 0
+            if end > size {
+                report.errors.append("pack data/\(pack.hex) is \(size) bytes but the index places a blob up to byte \(end)")
+            }
+        }
+        for info in stored where ObjectID(hex: info.name.name).map({ indexedPacks[$0] == nil }) ?? true {
+            report.warnings.append("pack \(info.name) is not in any index (left by an interrupted backup or prune; `lifeboat prune` removes it)")
+        }
+        return stored
+    }
+
+    private mutating func checkSnapshots(index: ChunkIndex) async throws {
+        var seenTrees = Set<ObjectID>()
+        for id in try await repo.listIDs(.snapshots) {
+            report.snapshots += 1
+            let record: SnapshotRecord
+            do {
+                record = try await repo.loadSnapshot(id)
+            } catch let e as LifeboatError {
+                report.errors.append(e.message)
+                continue
+            }
+            await walk(record.snapshot.tree, path: "", snapshot: id.short, index: index, seen: &seenTrees)
+        }
+    }
+
+    private mutating func walk(_ treeID: ObjectID, path: String, snapshot: String, index: ChunkIndex, seen: inout Set<ObjectID>) async {
+        guard seen.insert(treeID).inserted else { return }
+        let tree: Tree
+        do {
+            tree = try await repo.loadTree(treeID, index: index)
+        } catch let e as LifeboatError {
+            report.errors.append("snapshot \(snapshot): directory /\(path): \(e.message)")
+            return
+        } catch {
+            report.errors.append("snapshot \(snapshot): directory /\(path): \(error)")
+            return
+        }
+        for node in tree.nodes {
+            let p = path.isEmpty ? node.name : path + "/" + node.name
+            switch node.type {
+            case .directory:
+                if let sub = node.subtree { await walk(sub, path: p, snapshot: snapshot, index: index, seen: &seen) }
+            case .file:
+                do {
+                    for list in node.chunkLists ?? [] where !index.contains(list) {
+                        throw LifeboatError(.corrupted, "chunk list \(list.short) is missing")
+                    }
+                    let refs = try await repo.chunks(of: node, index: index)
+                    if let missing = refs.first(where: { !index.contains($0.id) }) {
+                        throw LifeboatError(.corrupted, "chunk \(missing.id.short) is missing")
+                    }
+                    let total = refs.reduce(0) { $0 + $1.length }
+                    if Int64(total) != node.size ?? Int64(total) {
+                        throw LifeboatError(.corrupted, "chunks add up to \(total) bytes, the file is \(node.size ?? 0)")
+                    }
+                } catch let e as LifeboatError {
+                    report.errors.append("snapshot \(snapshot): file /\(p): \(e.message)")
+                } catch {
+                    report.errors.append("snapshot \(snapshot): file /\(p): \(error)")
+                }
+            case .symlink:
+                break
+            }
+        }
+    }
+
+    private mutating func readPacks(_ stored: [ObjectInfo]) async throws {
+        let total = stored.reduce(Int64(0)) { $0 + Int64($1.size) }
+        var done: Int64 = 0
+        for info in stored {
+            guard let packID = ObjectID(hex: info.name.name) else { continue }
+            defer {
+                done += Int64(info.size)
+                progress.report(ProgressEvent(phase: "check", bytesDone: done, bytesTotal: total, filesDone: report.packsRead, filesTotal: stored.count))
+            }
+            let data: Data
+            do {
+                data = try await repo.storage.get(info.name)
+            } catch {
+                report.errors.append("pack \(info.name) cannot be read: \(error)")
+                continue
+            }
+            report.packsRead += 1
+            if Digest.sha256(data) != packID {
+                report.errors.append("pack \(info.name) is damaged: its content does not match its name (SHA-256)")
+            }
+            let entries: [PackEntry]
+            do {
+                entries = try PackFormat.readHeader(of: data, key: repo.key, name: info.name.name)
+            } catch let e as LifeboatError {
+                report.errors.append(e.message)
+                continue
+            }
+            for e in entries {
+                let start = data.startIndex + Int(e.offset)
+                do {
+                    _ = try repo.openBlob(data[start..<(start + Int(e.length))], id: e.id, pack: packID, expectedLength: e.type == .data ? Int(e.rawLength) : nil)
+                } catch let err as LifeboatError {
+                    report.errors.append(err.message)
+                }
+            }
+            if let indexed = indexedPacks[packID], Set(indexed) != Set(entries) {
+                report.errors.append("pack \(info.name): its header and the index disagree about its blobs")
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import CZstd
+import Foundation
+import LifeboatCore
+
+/// zstd compression of chunk plaintexts through the system libzstd.
+///
+/// A compressed payload is stored only when it is smaller than the raw bytes; the
+/// first byte of every sealed plaintext says which form follows (``Form``).
+enum Compression {
+    /// The form of a stored payload, its first byte.
+    enum Form: UInt8 {
+        case raw = 0
+        case zstd = 1
+    }
+
+    /// zstd level: 1 is the fast end, where 2 cores still keep up with the disk.
+    static let level: Int32 = 1
+
+    /// `[form byte] + payload`, compressed when that saves space.
+    static func encode(_ input: UnsafeRawBufferPointer, context: ZstdContext) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: bound + 1)
+        let written = out.withUnsafeMutableBytes { dst -> Int in
+            let r = ZSTD_compressCCtx(
+                context.cctx, dst.baseAddress.map { $0 + 1 }, bound, input.baseAddress, input.count, level)
+            return ZSTD_isError(r) != 0 ? -1 : r
+        }
+        if written > 0 && written + 16 < input.count {
+            out[0] = Form.zstd.rawValue
+            out.removeLast(out.count - (written + 1))
+            return out
+        }
+        var raw = [UInt8]()
+        raw.reserveCapacity(input.count + 1)
+        raw.append(Form.raw.rawValue)
+        raw.append(contentsOf: input)
+        return raw
+    }
+
+    /// The raw bytes of an encoded payload; `expected` is the plaintext length when known.
+    static func decode(_ payload: Data, expected: Int?, what: @autoclosure () -> String) throws -> [UInt8] {
+        guard let first = payload.first, let form = Form(rawValue: first) else {
+            throw LifeboatError(.corrupted, "\(what()) has an unknown compression form")
+        }
+        switch form {
+        case .raw:
+            return Array(payload.dropFirst())
+        case .zstd:
+            return try payload.withUnsafeBytes { raw -> [UInt8] in
+                let src = UnsafeRawBufferPointer(rebasing: raw[1...])
+                let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
+                // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest UInt64 values.
+                guard size < UInt64.max - 1, size <= 1 << 31 else {
+                    throw LifeboatError(.corrupted, "\(what()) has a damaged zstd frame header")
+                }
+                if let expected, expected != Int(size) {
+                    throw LifeboatError(.corrupted, "\(what()) decompresses to \(size) bytes, expected \(expected)")
+                }
+                var out = [UInt8](repeating: 0, count: Int(size))
+                let r = out.withUnsafeMutableBytes { dst in
+                    ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count)
+                }
+                guard ZSTD_isError(r) == 0, r == Int(size) else {
+                    throw LifeboatError(.corrupted, "\(what()) failed to decompress")
+                }
+                return out
+            }
+        }
+    }
+}
+
+/// A reusable zstd compression context: creating one per chunk would dominate the cost.
+final class ZstdContext: @unchecked Sendable {
+    // Safe because each context is used by one task at a time (a worker owns it).
+    let cctx: OpaquePointer
+
+    init() {
+        guard let c = ZSTD_createCCtx() else { fatalError("zstd: out of memory creating a context") }
+        cctx = c
+    }
+
+    deinit { ZSTD_freeCCtx(cctx) }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+
+/// What a blob in a pack holds.
+public enum BlobType: UInt8, Sendable, Codable {
+    /// A chunk of file content.
+    case data = 0
+    /// A directory listing (JSON tree) or a chunk list of a large file.
+    case tree = 1
+}
+
+/// One blob's place in a pack: what it is, where its sealed bytes lie, how long its plaintext is.
+public struct PackEntry: Hashable, Sendable {
+    /// Data or tree.
+    public var type: BlobType
+    /// The keyed id of the blob's plaintext.
+    public var id: ObjectID
+    /// Offset of the sealed blob in the pack.
+    public var offset: UInt32
+    /// Length of the sealed blob.
+    public var length: UInt32
+    /// Length of the plaintext (before compression).
+    public var rawLength: UInt32
+
+    /// Bytes one entry takes in a pack header or index file.
+    static let encodedSize = 1 + 32 + 4 + 4 + 4
+
+    func encode(into out: inout [UInt8]) {
+        out.append(type.rawValue)
+        id.append(to: &out)
+        out.appendLE(offset)
+        out.appendLE(length)
+        out.appendLE(rawLength)
+    }
+
+    static func decode(_ reader: inout ByteReader) throws -> PackEntry {
+        let typeByte = try reader.u8()
+        guard let type = BlobType(rawValue: typeByte) else {
+            throw LifeboatError(.corrupted, "unknown blob type \(typeByte)")
+        }
+        return PackEntry(type: type, id: try reader.id(), offset: try reader.u32(), length: try reader.u32(), rawLength: try reader.u32())
+    }
+}
+
+/// The layout of a pack: sealed blobs back to back, then the sealed header listing
+/// them, then the header's length as 4 little-endian bytes.
+///
+/// A pack is named by the SHA-256 of all its bytes, so `check --read-data` can name a damaged one.
+enum PackFormat {
+    static let headerMagic = Array("LBPK".utf8)
+    static let version: UInt8 = 1
+
+    /// The pack's header plaintext.
+    static func headerPlaintext(_ entries: [PackEntry]) -> [UInt8] {
+        var out = headerMagic
+        out.append(version)
+        out.appendLE(UInt32(entries.count))
+        out.reserveCapacity(out.count + entries.count * PackEntry.encodedSize)
+        for e in entries { e.encode(into: &out) }
+        return out
+    }
+
+    /// Reads the entry list of a whole pack held in memory.
+    static func readHeader(of pack: Data, key: MasterKey, name: String) throws -> [PackEntry] {
+        guard pack.count >= 4 else { throw LifeboatError(.corrupted, "pack \(name) is truncated") }
+        let lengthBytes = pack.suffix(4)
+        let headerLength = Int(lengthBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
+        guard headerLength + 4 <= pack.count, headerLength > MasterKey.sealingOverhead else {
+            throw LifeboatError(.corrupted, "pack \(name) has an impossible header length \(headerLength)")
+        }
+        let start = pack.count - 4 - headerLength
+        let sealed = pack[(pack.startIndex + start)..<(pack.endIndex - 4)]
+        let plain = try key.open(sealed, what: "header of pack \(name)")
+        var reader = ByteReader(Array(plain))
+        guard try reader.bytes(4) == headerMagic, try reader.u8() == version else {
+            throw LifeboatError(.corrupted, "header of pack \(name) has an unknown format")
+        }
+        let count = Int(try reader.u32())
+        var entries = [PackEntry]()
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let e = try PackEntry.decode(&reader)
+            guard Int(e.offset) + Int(e.length) <= start else {
+                throw LifeboatError(.corrupted, "header of pack \(name) points past its blobs")
+            }
+            entries.append(e)
+        }
+        return entries
+    }
+}
+
+/// Gathers sealed blobs into one pack until it reaches its target size.
+struct PackBuilder {
+    private(set) var bytes = Data()
+    private(set) var entries: [PackEntry] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity + 1 << 16) }
+
+    var isEmpty: Bool { entries.isEmpty }
+    var size: Int { bytes.count }
+
+    mutating func append(type: BlobType, id: ObjectID, sealed: Data, rawLength: Int) {
+        entries.append(PackEntry(type: type, id: id, offset: UInt32(bytes.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
+        bytes.append(sealed)
+    }
+
+    /// Seals the header onto the pack and returns its id, bytes and entries.
+    mutating func finish(key: MasterKey) throws -> (id: ObjectID, data: Data, entries: [PackEntry]) {
+        let header = try key.seal(PackFormat.headerPlaintext(entries))
+        bytes.append(header)
+        var length = UInt32(header.count).littleEndian
+        withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
+        let id = Digest.sha256(bytes)
+        return (id, bytes, entries)
+    }
+}
+
+/// Reads little-endian fields from a byte array, throwing `.corrupted` when it runs out.
+struct ByteReader {
+    let bytes: [UInt8]
+    var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - position }
+
+    mutating func bytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, position + n <= bytes.count else { throw LifeboatError(.corrupted, "record truncated") }
+        defer { position += n }
+        return Array(bytes[position..<(position + n)])
+    }
+
+    mutating func u8() throws -> UInt8 {
+        guard position < bytes.count else { throw LifeboatError(.corrupted, "record truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func u32() throws -> UInt32 {
+        guard position + 4 <= bytes.count else { throw LifeboatError(.corrupted, "record truncated") }
+        defer { position += 4 }
+        return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: UInt32.self)) }
+    }
+
+    mutating func id() throws -> ObjectID {
+        guard position + 32 <= bytes.count else { throw LifeboatError(.corrupted, "record truncated") }
+        defer { position += 32 }
+        return bytes.withUnsafeBytes { ObjectID(raw: UnsafeRawBufferPointer(rebasing: $0[position..<(position + 32)])) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLE(_ value: UInt32) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}

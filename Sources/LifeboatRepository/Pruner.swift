@@ -1,0 +1,146 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+import LifeboatStorage
+
+/// What `prune` removed.
+public struct PruneReport: Sendable, Codable {
+    /// Packs deleted whole (no blob in them was still used, or left unindexed).
+    public var packsDeleted = 0
+    /// Packs whose used blobs were copied into new packs before deletion.
+    public var packsRewritten = 0
+    /// Blobs no snapshot needs any more.
+    public var blobsRemoved = 0
+    /// Bytes of storage given back.
+    public var bytesFreed: Int64 = 0
+    /// Index files replaced by a new one.
+    public var indexFilesReplaced = 0
+}
+
+extension Repository {
+    /// Deletes data no snapshot needs, under an exclusive lock.
+    public func prune(progress: any ProgressReporter = SilentProgress()) async throws -> PruneReport {
+        try await withLock(exclusive: true, operation: "prune") {
+            try await self.pruneLocked(progress: progress)
+        }
+    }
+
+    /// The prune itself; the caller holds the exclusive lock.
+    ///
+    /// Order keeps the repository whole at every instant: new packs are stored, then an
+    /// index listing every kept blob, then old index files are deleted, and only then
+    /// packs. A kill at any point leaves at worst unindexed packs, which `check` reports
+    /// as warnings and the next prune removes.
+    func pruneLocked(progress: any ProgressReporter) async throws -> PruneReport {
+        var report = PruneReport()
+        let indexIDs = try await listIDs(.index)
+        var packs: [ObjectID: [PackEntry]] = [:]
+        var blobs = ChunkIndex(capacity: 1024)
+        for id in indexIDs {
+            let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            for pack in file.packs {
+                packs[pack.id, default: []] += pack.entries
+                blobs.reserve(pack.entries.count)
+                for e in pack.entries { blobs.insert(e, pack: pack.id) }
+            }
+        }
+        let used = try await usedBlobs(index: blobs)
+        let stored = Dictionary(try await storage.list(.data).map { ($0.name.name, $0.size) }, uniquingKeysWith: { a, _ in a })
+
+        // Each used blob is kept in exactly one place: the first pack that holds it.
+        var placed = Set<ObjectID>()
+        var keep: [(ObjectID, [PackEntry])] = []
+        var rewrite: [(ObjectID, [PackEntry])] = []
+        var delete: [ObjectID] = []
+        for (pack, entries) in packs.sorted(by: { $0.key < $1.key }) {
+            guard stored[pack.hex] != nil else { continue }  // check reports missing packs
+            var mine: [PackEntry] = []
+            for e in entries where used.contains(e.id) && !placed.contains(e.id) {
+                mine.append(e)
+                placed.insert(e.id)
+            }
+            let usedBytes = mine.reduce(0) { $0 + Int($1.length) }
+            let allBytes = entries.reduce(0) { $0 + Int($1.length) }
+            report.blobsRemoved += entries.count - mine.count
+            if mine.isEmpty {
+                delete.append(pack)
+            } else if usedBytes * 10 < allBytes * 9 {
+                rewrite.append((pack, mine))
+            } else {
+                keep.append((pack, entries))
+            }
+        }
+        if let missing = used.first(where: { !placed.contains($0) }) {
+            throw LifeboatError(.corrupted, "refusing to prune: blob \(missing.short), used by a snapshot, is in no stored pack; run `lifeboat check`")
+        }
+
+        var newIndex = IndexFile(supersedes: indexIDs)
+        for (pack, entries) in keep { newIndex.packs.append((pack, entries)) }
+        var builder = PackBuilder(capacity: config.packSize)
+        func flush() async throws {
+            guard !builder.isEmpty else { return }
+            let (id, data, entries) = try builder.finish(key: key)
+            try await storage.put(ObjectName(.data, id.hex), data)
+            newIndex.packs.append((id, entries))
+            builder = PackBuilder(capacity: config.packSize)
+        }
+        for (pack, entries) in rewrite {
+            let data = try await storage.get(ObjectName(.data, pack.hex))
+            for e in entries {
+                let start = data.startIndex + Int(e.offset)
+                let sealed = data[start..<(start + Int(e.length))]
+                // Verify before copying: prune must never spread damage into new packs.
+                _ = try openBlob(sealed, id: e.id, pack: pack, expectedLength: e.type == .data ? Int(e.rawLength) : nil)
+                builder.append(type: e.type, id: e.id, sealed: Data(sealed), rawLength: Int(e.rawLength))
+                if builder.size >= config.packSize { try await flush() }
+            }
+            report.packsRewritten += 1
+        }
+        try await flush()
+
+        if !delete.isEmpty || !rewrite.isEmpty || indexIDs.count > 1 {
+            try await putObject(.index, newIndex.encode(), compress: false)
+            for id in indexIDs { try await storage.delete(ObjectName(.index, id.hex)) }
+            report.indexFilesReplaced = indexIDs.count
+        }
+        let indexedNow = Set(newIndex.packs.map { $0.id.hex })
+        for (name, size) in stored where !indexedNow.contains(name) {
+            try await storage.delete(ObjectName(.data, name))
+            report.packsDeleted += 1
+            report.bytesFreed += Int64(size)
+        }
+        report.packsDeleted -= report.packsRewritten
+        logger.info("prune finished", metadata: ["prune.packs_deleted": "\(report.packsDeleted)", "prune.packs_rewritten": "\(report.packsRewritten)"])
+        return report
+    }
+
+    /// Every blob any snapshot needs: trees, chunk lists and chunks.
+    func usedBlobs(index: ChunkIndex) async throws -> Set<ObjectID> {
+        var used = Set<ObjectID>()
+        for id in try await listIDs(.snapshots) {
+            let record: SnapshotRecord
+            do {
+                record = try await loadSnapshot(id)
+            } catch {
+                throw LifeboatError(.corrupted, "refusing to prune: snapshot \(id.short) cannot be read (\(error)); run `lifeboat check`")
+            }
+            try await collect(record.snapshot.tree, index: index, into: &used)
+        }
+        return used
+    }
+
+    private func collect(_ tree: ObjectID, index: ChunkIndex, into used: inout Set<ObjectID>) async throws {
+        guard used.insert(tree).inserted else { return }
+        for node in try await loadTree(tree, index: index).nodes {
+            switch node.type {
+            case .directory:
+                if let sub = node.subtree { try await collect(sub, index: index, into: &used) }
+            case .file:
+                for list in node.chunkLists ?? [] { used.insert(list) }
+                for ref in try await chunks(of: node, index: index) { used.insert(ref.id) }
+            case .symlink:
+                break
+            }
+        }
+    }
+}

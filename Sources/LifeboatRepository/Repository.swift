@@ -1,0 +1,248 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+import LifeboatStorage
+import Logging
+
+/// An opened repository: storage plus the master key that reads and writes it.
+///
+/// Terms: a *blob* is one sealed chunk or tree inside a *pack*; an *index* file says
+/// which pack holds which blob; a *snapshot* manifest names a root tree and is the
+/// commit point of a backup. Every object but `config` and locks is named by the
+/// SHA-256 of its stored bytes.
+public final class Repository: Sendable {
+    /// Where the objects live.
+    public let storage: any ObjectStorage
+    /// The repository's settings.
+    public let config: RepositoryConfig
+    let key: MasterKey
+    let logger: Logger
+
+    init(storage: any ObjectStorage, key: MasterKey, config: RepositoryConfig, logger: Logger) {
+        self.storage = storage
+        self.key = key
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Creates a new repository in empty storage, with one key slot for the given secret.
+    public static func initialize(
+        storage: any ObjectStorage, secret: Secret, logger: Logger
+    ) async throws -> Repository {
+        if try await storage.stat(ObjectName(.config, "config")) != nil {
+            throw LifeboatError(.alreadyExists, "a repository already exists at \(storage.location)")
+        }
+        let key = MasterKey.generate()
+        let config = RepositoryConfig.makeDefault(id: Hex.encode(randomBytes(16)))
+        let repo = Repository(storage: storage, key: key, config: config, logger: logger)
+        try await repo.addKey(secret)
+        let plain = try JSONEncoder.lifeboat.encode(config)
+        try await storage.put(ObjectName(.config, "config"), try repo.sealObject(Array(plain), compress: false))
+        logger.info("initialized repository", metadata: ["repository.id": "\(config.id)"])
+        return repo
+    }
+
+    /// Opens an existing repository with a password or key file.
+    public static func open(storage: any ObjectStorage, secret: Secret, logger: Logger) async throws -> Repository {
+        let configName = ObjectName(.config, "config")
+        let sealedConfig: Data
+        do {
+            sealedConfig = try await storage.get(configName)
+        } catch let e as LifeboatError where e.code == .notFound {
+            throw LifeboatError(.notARepository, "no Lifeboat repository at \(storage.location) (config object missing)")
+        }
+        let key = try await unlock(storage: storage, secret: secret)
+        let plain = try openSealed(sealedConfig, key: key, what: "repository config")
+        let config: RepositoryConfig
+        do {
+            config = try JSONDecoder.lifeboat.decode(RepositoryConfig.self, from: Data(plain))
+        } catch {
+            throw LifeboatError(.corrupted, "repository config is damaged: \(error)")
+        }
+        guard config.version == RepositoryConfig.currentVersion else {
+            throw LifeboatError(.unsupported, "repository format version \(config.version) is not supported by this build (it reads version \(RepositoryConfig.currentVersion))")
+        }
+        return Repository(storage: storage, key: key, config: config, logger: logger)
+    }
+
+    // MARK: Objects
+
+    /// Seals `[form byte] + payload` (compressed when worth it) under the master key.
+    func sealObject(_ plaintext: [UInt8], compress: Bool) throws -> Data {
+        let payload: [UInt8]
+        if compress {
+            payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ZstdContext()) }
+        } else {
+            payload = [Compression.Form.raw.rawValue] + plaintext
+        }
+        return try key.seal(payload)
+    }
+
+    static func openSealed(_ sealed: Data, key: MasterKey, what: String) throws -> [UInt8] {
+        let payload = try key.open(sealed, what: what)
+        return try Compression.decode(payload, expected: nil, what: what)
+    }
+
+    /// Stores an encrypted object named by the SHA-256 of its bytes; returns that id.
+    @discardableResult
+    func putObject(_ kind: ObjectKind, _ plaintext: [UInt8], compress: Bool = true) async throws -> ObjectID {
+        let sealed = try sealObject(plaintext, compress: compress)
+        let id = Digest.sha256(sealed)
+        try await storage.put(ObjectName(kind, id.hex), sealed)
+        return id
+    }
+
+    /// Reads an encrypted object, checking its name against its hash before decrypting.
+    func getObject(_ kind: ObjectKind, _ id: ObjectID) async throws -> [UInt8] {
+        let name = ObjectName(kind, id.hex)
+        let sealed = try await storage.get(name)
+        guard Digest.sha256(sealed) == id else {
+            throw LifeboatError(.corrupted, "\(name) is damaged: its content does not match its name (SHA-256)")
+        }
+        return try Self.openSealed(sealed, key: key, what: name.description)
+    }
+
+    /// Lists the ids of one kind of content-addressed object, skipping foreign names.
+    func listIDs(_ kind: ObjectKind) async throws -> [ObjectID] {
+        try await storage.list(kind).compactMap { ObjectID(hex: $0.name.name) }
+    }
+
+    // MARK: Index
+
+    /// Loads every index file into a compact in-memory index.
+    func loadIndex(reserve extra: Int = 0) async throws -> ChunkIndex {
+        let ids = try await listIDs(.index)
+        var index = ChunkIndex(capacity: 1024)
+        for id in ids {
+            let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            index.reserve(file.entryCount + extra)
+            for pack in file.packs {
+                for entry in pack.entries { index.insert(entry, pack: pack.id) }
+            }
+        }
+        index.reserve(extra)
+        return index
+    }
+
+    // MARK: Blobs
+
+    /// Reads, decrypts and checks one blob; the result's keyed id must equal `id`.
+    func readBlob(_ id: ObjectID, index: ChunkIndex, expectedLength: Int? = nil) async throws -> [UInt8] {
+        guard let loc = index.lookup(id) else {
+            throw LifeboatError(.notFound, "blob \(id.short) is not in the index (repository damaged? run `lifeboat check`)")
+        }
+        let sealed = try await storage.getRange(ObjectName(.data, loc.pack.hex), offset: loc.offset, length: loc.length)
+        return try openBlob(sealed, id: id, pack: loc.pack, expectedLength: expectedLength)
+    }
+
+    /// Decrypts a sealed blob and verifies its keyed id.
+    func openBlob<Bytes: DataProtocol>(_ sealed: Bytes, id: ObjectID, pack: ObjectID, expectedLength: Int?) throws -> [UInt8] {
+        let what = "blob \(id.short) in pack data/\(pack.hex)"
+        let payload = try key.open(sealed, what: what)
+        let plain = try Compression.decode(payload, expected: expectedLength, what: what)
+        guard key.chunkID(plain) == id else {
+            throw LifeboatError(.corrupted, "\(what) is damaged: its content does not match its id")
+        }
+        return plain
+    }
+
+    /// Loads a directory listing.
+    func loadTree(_ id: ObjectID, index: ChunkIndex) async throws -> Tree {
+        let bytes = try await readBlob(id, index: index)
+        do {
+            return try JSONDecoder.lifeboat.decode(Tree.self, from: Data(bytes))
+        } catch {
+            throw LifeboatError(.corrupted, "tree \(id.short) does not decode: \(error)")
+        }
+    }
+
+    /// The full chunk list of a file node, expanding chunk-list blobs.
+    func chunks(of node: TreeNode, index: ChunkIndex) async throws -> [ChunkRef] {
+        if let inline = node.chunks { return inline }
+        var out = [ChunkRef]()
+        for listID in node.chunkLists ?? [] {
+            out += try ChunkList.decode(try await readBlob(listID, index: index), name: listID.short)
+        }
+        return out
+    }
+
+    // MARK: Snapshots
+
+    /// Every snapshot, oldest first.
+    public func snapshots() async throws -> [SnapshotRecord] {
+        var out = [SnapshotRecord]()
+        for id in try await listIDs(.snapshots) {
+            out.append(try await loadSnapshot(id))
+        }
+        return out.sorted { ($0.snapshot.time, $0.id) < ($1.snapshot.time, $1.id) }
+    }
+
+    /// Reads one snapshot manifest.
+    public func loadSnapshot(_ id: ObjectID) async throws -> SnapshotRecord {
+        let bytes = try await getObject(.snapshots, id)
+        do {
+            return SnapshotRecord(id: id, snapshot: try JSONDecoder.lifeboat.decode(Snapshot.self, from: Data(bytes)))
+        } catch {
+            throw LifeboatError(.corrupted, "snapshot \(id.short) does not decode: \(error)")
+        }
+    }
+
+    /// Finds a snapshot by `latest`, a full id or a unique id prefix (at least 4 characters).
+    public func findSnapshot(_ ref: String, node: String? = nil, kind: SnapshotKind? = nil) async throws -> SnapshotRecord {
+        let all = try await snapshots().filter {
+            (node == nil || $0.snapshot.node == node) && (kind == nil || $0.snapshot.kind == kind)
+        }
+        if ref == "latest" {
+            guard let last = all.last else {
+                throw LifeboatError(.notFound, "repository \(storage.location) has no snapshots\(node.map { " of node \($0)" } ?? "")")
+            }
+            return last
+        }
+        let lower = ref.lowercased()
+        guard lower.count >= 4, Hex.decode(lower.count % 2 == 0 ? lower : lower + "0") != nil else {
+            throw LifeboatError(.invalidArgument, "\"\(ref)\" is not a snapshot id: give `latest` or at least 4 hex characters of an id")
+        }
+        let matches = all.filter { $0.id.hex.hasPrefix(lower) }
+        if matches.count > 1 {
+            throw LifeboatError(.invalidArgument, "snapshot id prefix \"\(ref)\" is ambiguous (\(matches.count) snapshots match); give more characters")
+        }
+        guard let found = matches.first else {
+            throw LifeboatError(.notFound, "snapshot \(ref) not found in repository \(storage.location)")
+        }
+        return found
+    }
+
+    /// Writes a snapshot manifest: the commit point of a backup.
+    func saveSnapshot(_ snapshot: Snapshot) async throws -> ObjectID {
+        try await putObject(.snapshots, Array(try JSONEncoder.lifeboat.encode(snapshot)))
+    }
+}
+
+extension JSONEncoder {
+    /// The encoder for everything Lifeboat stores: sorted keys, ISO 8601 dates with fractions.
+    static var lifeboat: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(ISO8601.format(date))
+        }
+        return e
+    }
+}
+
+extension JSONDecoder {
+    /// The decoder matching ``JSONEncoder/lifeboat``.
+    static var lifeboat: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let text = try c.decode(String.self)
+            guard let date = ISO8601.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 time: \(text)")
+            }
+            return date
+        }
+        return d
+    }
+}

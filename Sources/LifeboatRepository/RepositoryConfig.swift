@@ -1,0 +1,30 @@
+import Foundation
+import LifeboatCore
+
+/// The repository's settings, fixed at `init` and stored encrypted as the `config` object.
+public struct RepositoryConfig: Codable, Sendable {
+    /// Repository format version this build writes and reads.
+    public static let currentVersion = 1
+
+    /// Format version.
+    public var version: Int
+    /// A random id naming this repository (hex).
+    public var id: String
+    /// When the repository was created.
+    public var created: Date
+    /// Target size of pack objects in bytes.
+    public var packSize: Int
+    /// Content-defined chunking bounds for files that are not page-structured databases.
+    public var chunkMin: Int
+    /// Average chunk size for content-defined chunking.
+    public var chunkAverage: Int
+    /// Largest chunk for content-defined chunking.
+    public var chunkMax: Int
+
+    /// The defaults for a new repository.
+    public static func makeDefault(id: String) -> RepositoryConfig {
+        RepositoryConfig(
+            version: currentVersion, id: id, created: Date(), packSize: 8 << 20,
+            chunkMin: 64 << 10, chunkAverage: 256 << 10, chunkMax: 1 << 20)
+    }
+}

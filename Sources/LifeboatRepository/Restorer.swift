@@ -1,0 +1,281 @@
+import Foundation
+import LifeboatCore
+import LifeboatCrypto
+import LifeboatStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a restore is asked to do.
+public struct RestoreOptions: Sendable {
+    /// The directory to restore into.
+    public var target: String
+    /// Shell-style patterns (`*`, `?`, `[…]`) matched against paths relative to the
+    /// snapshot root, such as `node/vcr/*.db`; empty restores everything.
+    public var include: [String] = []
+    /// Restore into a non-empty target, replacing files that are in the way.
+    public var force = false
+
+    /// Options for a target directory.
+    public init(target: String) { self.target = target }
+}
+
+/// The outcome of a restore.
+public struct RestoreResult: Sendable {
+    /// Files written and verified.
+    public var files = 0
+    /// Bytes written.
+    public var bytes: Int64 = 0
+    /// Files that were not restored, each with the reason.
+    public var failures: [String] = []
+}
+
+extension Repository {
+    /// Restores a snapshot into a directory; each file is checked against its recorded
+    /// SHA-256 before it is renamed into place, so a damaged file is never left behind.
+    public func restore(
+        _ snapshot: SnapshotRecord, options: RestoreOptions, progress: any ProgressReporter = SilentProgress()
+    ) async throws -> RestoreResult {
+        let target = URL(fileURLWithPath: options.target).standardizedFileURL.path
+        try Restorer.prepareTarget(target, force: options.force)
+        let restorer = Restorer(repo: self, index: try await loadIndex(), options: options, target: target, progress: progress)
+        let root = try await loadTree(snapshot.snapshot.tree, index: restorer.index)
+        restorer.total = snapshot.snapshot.summary.bytes
+        try await restorer.restore(tree: root, into: target, relative: "")
+        return restorer.result
+    }
+}
+
+/// Writes a snapshot's tree to disk.
+final class Restorer {
+    let repo: Repository
+    let index: ChunkIndex
+    let options: RestoreOptions
+    let target: String
+    let progress: any ProgressReporter
+    var result = RestoreResult()
+    var total: Int64 = 0
+
+    /// Largest byte run fetched in one storage read.
+    static let runBytes = 2 << 20
+    /// Runs decrypted concurrently.
+    static let window = 4
+
+    init(repo: Repository, index: ChunkIndex, options: RestoreOptions, target: String, progress: any ProgressReporter) {
+        self.repo = repo
+        self.index = index
+        self.options = options
+        self.target = target
+        self.progress = progress
+    }
+
+    static func prepareTarget(_ target: String, force: Bool) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw LifeboatError(.invalidArgument, "restore target \(target) exists and is not a directory")
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+            if !entries.isEmpty && !force {
+                throw LifeboatError(.alreadyExists, "restore target \(target) is not empty (\(entries.count) entries); choose an empty directory or pass --force to overwrite")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            } catch {
+                throw LifeboatError(.io, "cannot create restore target \(target): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    private func included(_ relative: String, isDirectory: Bool) -> Bool {
+        if options.include.isEmpty { return true }
+        return options.include.contains { pattern in
+            if fnmatch(pattern, relative, 0) == 0 { return true }
+            // A directory is entered when a pattern could match below it, and a path
+            // below a matched directory is included with it.
+            if isDirectory && (pattern.hasPrefix(relative + "/") || fnmatch(pattern, relative + "/x", FNM_PATHNAME) == 0 || pattern.contains("*")) { return true }
+            var prefix = relative
+            while let slash = prefix.lastIndex(of: "/") {
+                prefix = String(prefix[..<slash])
+                if fnmatch(pattern, prefix, 0) == 0 { return true }
+            }
+            return false
+        }
+    }
+
+    func restore(tree: Tree, into dir: String, relative: String) async throws {
+        var directories: [(String, TreeNode)] = []
+        for node in tree.nodes {
+            guard Self.safeName(node.name) else {
+                result.failures.append("\(relative)/\(node.name): unsafe name in snapshot, skipped")
+                continue
+            }
+            let rel = relative.isEmpty ? node.name : relative + "/" + node.name
+            let path = dir + "/" + node.name
+            switch node.type {
+            case .directory:
+                guard included(rel, isDirectory: true) else { continue }
+                try makeDirectory(path)
+                if let sub = node.subtree {
+                    try await restore(tree: try await repo.loadTree(sub, index: index), into: path, relative: rel)
+                }
+                directories.append((path, node))
+            case .symlink:
+                guard included(rel, isDirectory: false) else { continue }
+                unlink(path)
+                if symlink(node.target ?? "", path) != 0 {
+                    result.failures.append("\(rel): cannot create symlink: \(String(cString: strerror(errno)))")
+                    continue
+                }
+                setTimes(path, node.mtime, followLink: false)
+            case .file:
+                guard included(rel, isDirectory: false) else { continue }
+                do {
+                    try await restoreFile(node, path: path, relative: rel)
+                    result.files += 1
+                } catch let e as LifeboatError {
+                    result.failures.append("\(rel): not restored: \(e.message)")
+                }
+            }
+        }
+        for (path, node) in directories {
+            chmod(path, mode_t(node.mode))
+            setTimes(path, node.mtime, followLink: true)
+        }
+        // Remove directories that the include patterns left empty.
+        if !options.include.isEmpty, !relative.isEmpty, (try? FileManager.default.contentsOfDirectory(atPath: dir))?.isEmpty == true {
+            rmdir(dir)
+        }
+    }
+
+    static func safeName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw LifeboatError(.io, "cannot create directory \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func setTimes(_ path: String, _ mtime: Double, followLink: Bool) {
+        let sec = floor(mtime)
+        let t = timespec(tv_sec: Int(sec), tv_nsec: Int(((mtime - sec) * 1e9).rounded()))
+        let times = [t, t]
+        utimensat(AT_FDCWD, path, times, followLink ? 0 : AT_SYMLINK_NOFOLLOW)
+    }
+
+    /// A run of blobs that lie back to back in one pack.
+    struct Run: Sendable {
+        var pack: ObjectID
+        var offset: Int
+        var length: Int
+        var blobs: [(id: ObjectID, offset: Int, length: Int, rawLength: Int)]
+    }
+
+    private func restoreFile(_ node: TreeNode, path: String, relative: String) async throws {
+        let refs = try await repo.chunks(of: node, index: index)
+        var runs: [Run] = []
+        for ref in refs {
+            guard let loc = index.lookup(ref.id) else {
+                throw LifeboatError(.corrupted, "chunk \(ref.id.short) is missing from the repository")
+            }
+            if var last = runs.last, last.pack == loc.pack, last.offset + last.length == loc.offset, last.length + loc.length <= Self.runBytes {
+                last.blobs.append((ref.id, loc.offset - last.offset, loc.length, ref.length))
+                last.length += loc.length
+                runs[runs.count - 1] = last
+            } else {
+                runs.append(Run(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
+            }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let temp = dir + "/.lifeboat-restore-" + Hex.encode(randomBytes(6))
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LifeboatError(.io, "cannot create \(temp): \(String(cString: strerror(errno)))")
+        }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do {
+            var sha = StreamingSHA256()
+            var written: Int64 = 0
+            let repo = self.repo
+            try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                var launched = 0
+                var nextToWrite = 0
+                var ready: [Int: [UInt8]] = [:]
+                func launch(_ i: Int) {
+                    let run = runs[i]
+                    group.addTask {
+                        let data = try await repo.storage.getRange(ObjectName(.data, run.pack.hex), offset: run.offset, length: run.length)
+                        guard data.count == run.length else {
+                            throw LifeboatError(.corrupted, "pack data/\(run.pack.hex) is shorter than the index says")
+                        }
+                        var out = [UInt8]()
+                        out.reserveCapacity(run.blobs.reduce(0) { $0 + $1.rawLength })
+                        for b in run.blobs {
+                            let start = data.startIndex + b.offset
+                            out += try repo.openBlob(data[start..<(start + b.length)], id: b.id, pack: run.pack, expectedLength: b.rawLength)
+                        }
+                        return (i, out)
+                    }
+                }
+                while launched < min(Self.window, runs.count) {
+                    launch(launched)
+                    launched += 1
+                }
+                while let (i, bytes) = try await group.next() {
+                    ready[i] = bytes
+                    while let chunk = ready.removeValue(forKey: nextToWrite) {
+                        try chunk.withUnsafeBytes { buf in
+                            sha.update(buf)
+                            try Self.writeAll(fd, buf, path: temp)
+                        }
+                        written += Int64(chunk.count)
+                        result.bytes += Int64(chunk.count)
+                        nextToWrite += 1
+                        progress.report(ProgressEvent(phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0, current: relative))
+                    }
+                    if launched < runs.count {
+                        launch(launched)
+                        launched += 1
+                    }
+                }
+            }
+            guard written == node.size ?? written else {
+                throw LifeboatError(.corrupted, "restored \(written) bytes, the snapshot records \(node.size ?? 0)")
+            }
+            let digest = sha.finalizeHex()
+            if let expected = node.sha256, digest != expected {
+                throw LifeboatError(.corrupted, "SHA-256 \(digest.prefix(12))… does not match the snapshot's \(expected.prefix(12))…")
+            }
+            fchmod(fd, mode_t(node.mode))
+            close(fd)
+            closed = true
+            setTimes(temp, node.mtime, followLink: true)
+            if rename(temp, path) != 0 {
+                throw LifeboatError(.io, "cannot move the restored file into place at \(path): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temp)
+            throw LifeboatError.wrap(error, "restoring \(relative)")
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < buf.count {
+            let n = write(fd, buf.baseAddress.map { $0 + done }, buf.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code: LifeboatError.Code = errno == ENOSPC ? .noSpace : .io
+                throw LifeboatError(code, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import LifeboatCore
+
+/// A snapshot manifest: the commit point of one backup. It is written last, so a
+/// snapshot that can be listed has all its data stored.
+public struct Snapshot: Codable, Sendable, Hashable {
+    /// Manifest format version.
+    public var version: Int = 1
+    /// When the backup started.
+    public var time: Date
+    /// The host that took it.
+    public var host: String
+    /// The user that took it.
+    public var username: String
+    /// Free-form labels given with `--tag`.
+    public var tags: [String]
+    /// The node this backup belongs to, if given.
+    public var node: String?
+    /// State (data stores) or identity (keys).
+    public var kind: SnapshotKind
+    /// The absolute paths that were backed up, in the order given.
+    public var paths: [String]
+    /// The root tree: one entry per backed-up path, named by its last component.
+    public var tree: ObjectID
+    /// The snapshot this one was compared against, if any.
+    public var parent: ObjectID?
+    /// Counts and sizes of this run.
+    public var summary: Summary
+    /// The program that wrote it.
+    public var program: String
+
+    /// What a backup run did.
+    public struct Summary: Codable, Sendable, Hashable {
+        /// Regular files in the snapshot.
+        public var files: Int = 0
+        /// Directories in the snapshot.
+        public var directories: Int = 0
+        /// Logical bytes of all files.
+        public var bytes: Int64 = 0
+        /// Files whose content was read (not reused from the parent).
+        public var filesRead: Int = 0
+        /// Blobs stored new by this run.
+        public var blobsAdded: Int = 0
+        /// Plaintext bytes of the new blobs.
+        public var bytesAdded: Int64 = 0
+        /// Bytes of new packs written to storage.
+        public var bytesStored: Int64 = 0
+        /// Wall time of the run in seconds.
+        public var seconds: Double = 0
+
+        /// An empty summary.
+        public init() {}
+    }
+}
+
+/// A snapshot together with its id (the SHA-256 of its stored bytes).
+public struct SnapshotRecord: Sendable, Hashable {
+    /// The snapshot's id.
+    public var id: ObjectID
+    /// Its manifest.
+    public var snapshot: Snapshot
+}

@@ -1,0 +1,84 @@
+import Foundation
+import LifeboatCore
+
+/// The folders of a repository: every stored object belongs to exactly one.
+public enum ObjectKind: String, Sendable, CaseIterable, Codable {
+    /// The repository's (encrypted) configuration: one object named `config`.
+    case config
+    /// Key slots, each wrapping the master key (plaintext JSON).
+    case keys
+    /// Pack files holding many encrypted chunks.
+    case data
+    /// Encrypted index files: which pack holds which chunk.
+    case index
+    /// Encrypted snapshot manifests: the commit points of backups.
+    case snapshots
+    /// Lock files (plaintext JSON) of running backups and prunes.
+    case locks
+}
+
+/// The name of one stored object: its kind and a name unique within that kind.
+public struct ObjectName: Hashable, Sendable, CustomStringConvertible {
+    /// The folder the object lives in.
+    public var kind: ObjectKind
+    /// The object's name; for content-addressed objects its hex id.
+    public var name: String
+
+    /// Creates an object name.
+    public init(_ kind: ObjectKind, _ name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    /// `kind/name`, the form used in messages.
+    public var description: String { "\(kind.rawValue)/\(name)" }
+}
+
+/// What storage knows of an object without reading it.
+public struct ObjectInfo: Hashable, Sendable {
+    /// The object's name.
+    public var name: ObjectName
+    /// Its size in bytes.
+    public var size: Int
+    /// When it was last written, if the backend knows.
+    public var modified: Date?
+
+    /// Creates object information.
+    public init(name: ObjectName, size: Int, modified: Date? = nil) {
+        self.name = name
+        self.size = size
+        self.modified = modified
+    }
+}
+
+/// The narrow protocol every storage backend implements (local directory, S3, …).
+///
+/// Rules every backend keeps (checked by the shared conformance suite):
+/// - `put` is atomic: readers see the whole object or none of it, never a part,
+///   even if the process dies mid-write; a completed `put` is durable.
+/// - `put` of an existing name replaces it atomically.
+/// - `get` and `getRange` of a missing object throw ``LifeboatError`` with code `.notFound`;
+///   `stat` returns nil instead.
+/// - `delete` of a missing object succeeds (deletes are idempotent).
+/// - `list` returns every object of a kind exactly once, in no particular order.
+/// - Running out of space throws code `.noSpace` and leaves no partial object behind.
+/// - A name that fails ``ObjectName/validate()`` makes every operation throw `.invalidArgument`
+///   before it touches storage.
+public protocol ObjectStorage: Sendable {
+    /// A human-readable location for messages (a path or URL, never credentials).
+    var location: String { get }
+    /// Stores `data` under `name`, atomically and durably.
+    func put(_ name: ObjectName, _ data: Data) async throws
+    /// Reads a whole object.
+    func get(_ name: ObjectName) async throws -> Data
+    /// Reads `length` bytes starting at `offset`; fewer only if the object ends first.
+    ///
+    /// An `offset` at or past the end yields empty data, not an error.
+    func getRange(_ name: ObjectName, offset: Int, length: Int) async throws -> Data
+    /// Lists the objects of one kind.
+    func list(_ kind: ObjectKind) async throws -> [ObjectInfo]
+    /// Deletes an object; succeeds when it is already gone.
+    func delete(_ name: ObjectName) async throws
+    /// Describes an object, or returns nil when it does not exist.
+    func stat(_ name: ObjectName) async throws -> ObjectInfo?
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatRepository
+
+/// `lifeboat backup`: stores files, directories and live SQLite databases as a snapshot.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Back up files, directories and live SQLite databases.")
+
+    @OptionGroup var options: RepositoryOptions
+
+    @Option(name: .long, help: "A tag for the snapshot (repeatable).")
+    var tag: [String] = []
+
+    @Option(name: .long, help: "The node this backup belongs to.")
+    var node: String?
+
+    @Flag(name: .long, help: "Read every file again, even when size and mtime match the previous snapshot.")
+    var forceRead = false
+
+    @Argument(help: "Files or directories to back up.")
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one path to back up") }
+        for t in tag where t.isEmpty || t.contains(",") {
+            throw ValidationError("tag \"\(t)\" must be non-empty and contain no comma")
+        }
+        if let node, node.isEmpty || node.contains("/") {
+            throw ValidationError("node name \"\(node)\" must be non-empty and contain no slash")
+        }
+    }
+
+    /// What `backup --json` prints.
+    struct JSONResult: Encodable {
+        var snapshotId: String
+        var shortId: String
+        var files: Int
+        var directories: Int
+        var filesRead: Int
+        var bytes: Int64
+        var bytesAdded: Int64
+        var bytesStored: Int64
+        var blobsAdded: Int
+        var seconds: Double
+        var warnings: [String]
+    }
+
+    func run() async throws {
+        try await runReporting {
+            for p in paths where !FileManager.default.fileExists(atPath: p) {
+                var st = stat()
+                if lstat(p, &st) != 0 { throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory") }
+            }
+            let repo = try await options.open()
+            var backupOptions = BackupOptions()
+            backupOptions.tags = tag
+            backupOptions.node = node
+            backupOptions.forceRead = forceRead
+            let bar = options.progress()
+            let result = try await repo.backup(paths: paths, options: backupOptions, progress: bar)
+            (bar as? ProgressBar)?.finish()
+            let s = result.snapshot.summary
+            if options.json {
+                try Output.json(
+                    JSONResult(
+                        snapshotId: result.id.hex, shortId: result.id.short, files: s.files, directories: s.directories,
+                        filesRead: s.filesRead, bytes: s.bytes, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored,
+                        blobsAdded: s.blobsAdded, seconds: s.seconds, warnings: result.warnings))
+            } else if !options.quiet {
+                Output.line(
+                    "snapshot \(result.id.short) saved: \(s.files) files, \(ByteFormat.format(s.bytes)); added \(ByteFormat.format(s.bytesAdded)) (\(ByteFormat.format(s.bytesStored)) stored) in \(String(format: "%.2f", s.seconds)) s")
+            }
+            for w in result.warnings { Output.warn("warning: \(w)") }
+            if !result.warnings.isEmpty {
+                Output.warn("snapshot \(result.id.short) is incomplete: \(result.warnings.count) item(s) could not be read")
+                throw ExitCode(ExitStatus.incomplete)
+            }
+        }
+    }
+}

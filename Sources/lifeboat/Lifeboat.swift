@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatRepository
+
+/// The `lifeboat` command: backup and disaster recovery for ledger and identity nodes.
+@main
+struct Lifeboat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lifeboat",
+        abstract: "Backup and disaster recovery for ledger and identity nodes.",
+        discussion: """
+            Repository from --repo or LIFEBOAT_REPOSITORY; password from LIFEBOAT_PASSWORD, \
+            --password-file (or LIFEBOAT_PASSWORD_FILE), --key-file, or a prompt on a terminal.
+            Exit codes: 0 ok, 1 failed, 3 backup incomplete (some files unreadable), \
+            10 no repository, 11 repository locked, 12 wrong password, 64 bad usage.
+            """,
+        version: LifeboatVersion.current,
+        subcommands: [
+            InitCommand.self, BackupCommand.self, SnapshotsCommand.self, RestoreCommand.self, CheckCommand.self,
+            ForgetCommand.self, PruneCommand.self, StatsCommand.self, KeyCommand.self, UnlockCommand.self,
+        ])
+}
