@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Yams 5: its parser keeps duplicate keys, which the config loader reports with both lines.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -40,18 +45,39 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "LifeboatS3",
+            dependencies: [
+                "LifeboatCore", "LifeboatStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LifeboatConfig",
+            dependencies: ["LifeboatCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "LifeboatCatalog",
+            dependencies: ["LifeboatCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
             name: "LifeboatTestSupport",
             dependencies: ["LifeboatCore", "LifeboatStorage"],
             swiftSettings: strict),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto",
+                "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto", "LifeboatS3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore"], exclude: ["Schedule", "Retention"], swiftSettings: strict),
+        .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore"], swiftSettings: strict),
         .testTarget(
             name: "LifeboatCryptoTests", dependencies: ["LifeboatCrypto"], swiftSettings: strict),
         .testTarget(
@@ -65,6 +91,18 @@ let package = Package(
         .testTarget(
             name: "LifeboatRepositoryTests",
             dependencies: ["LifeboatRepository", "LifeboatTestSupport", "CSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LifeboatS3Tests",
+            dependencies: [
+                "LifeboatS3", "LifeboatTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "LifeboatConfigTests", dependencies: ["LifeboatConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "LifeboatCatalogTests",
+            dependencies: ["LifeboatCatalog", "LifeboatTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatCLITests",

@@ -20,12 +20,17 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 # An explicit --lifeboat is the caller's business; compare.py reports it if missing.
-if [[ ",$tools," == *",lifeboat,"* && -z "$lifeboat" && ! -x "$package_root/.build/release/lifeboat" ]]; then
+# Otherwise build (incrementally) a plain release binary in its own scratch folder, apart
+# from the test build in .build, which is compiled with -enable-testing.
+extra=()
+if [[ ",$tools," == *",lifeboat,"* && -z "$lifeboat" ]]; then
   if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     PATH="/opt/swift/usr/bin:$PATH"
   fi
-  echo "[bench] building lifeboat (swift build -c release --product lifeboat) in $package_root" >&2
-  (cd "$package_root" && swift build -c release --product lifeboat)
+  echo "[bench] building lifeboat (swift build -c release --product lifeboat --scratch-path .build-bench)" >&2
+  (cd "$package_root" && swift build -c release --product lifeboat --scratch-path "$package_root/.build-bench")
+  extra=(--lifeboat "$package_root/.build-bench/release/lifeboat")
 fi
 
-exec python3 "$bench_dir/compare.py" "$@"
+LIFEBOAT_BENCH=1 "$package_root/scripts/install-deps"
+exec python3 "$bench_dir/compare.py" "${extra[@]}" "$@"

@@ -38,17 +38,21 @@ public struct KeySlot: Codable, Sendable {
     /// The sealed master key, base64.
     public var data: String
 
-    /// Default scrypt cost: about 0.1 s and 32 MiB on a modern core.
-    public static let defaultScryptN = 1 << 15
+    /// Default scrypt cost N = 2^14 with p = 2: the work of N = 2^15, p = 1 (about 0.1 s)
+    /// in 16 MiB instead of 32, so opening a repository fits the backup's memory budget.
+    public static let defaultScryptN = 1 << 14
+    /// Default scrypt parallelism (computed sequentially: it multiplies time, not memory).
+    public static let defaultScryptP = 2
 
     /// Wraps `master` under a password.
     public static func wrap(
         _ master: MasterKey, password: String, scryptN: Int = defaultScryptN, host: String, user: String
     ) throws -> KeySlot {
         let salt = randomBytes(32)
-        let kek = try deriveFromPassword(password, salt: salt, n: scryptN, r: 8, p: 1)
+        let p = scryptN >= defaultScryptN ? defaultScryptP : 1
+        let kek = try deriveFromPassword(password, salt: salt, n: scryptN, r: 8, p: p)
         return try KeySlot(
-            version: 1, kind: .password, created: Date(), host: host, user: user, n: scryptN, r: 8, p: 1,
+            version: 1, kind: .password, created: Date(), host: host, user: user, n: scryptN, r: 8, p: p,
             salt: Data(salt).base64EncodedString(), data: seal(master, with: kek))
     }
 

@@ -56,7 +56,7 @@ public struct MasterKey: Sendable {
     /// Encrypts and authenticates `plaintext`: the result is nonce (12) ‖ ciphertext ‖ tag (16).
     public func seal(_ plaintext: UnsafeRawBufferPointer) throws -> Data {
         do {
-            let box = try AES.GCM.seal(plaintext, using: sealingKey)
+            let box = try AES.GCM.seal(plaintext, using: sealingKey, nonce: try AES.GCM.Nonce(data: NonceSource.shared.next()))
             guard let combined = box.combined else {
                 throw LifeboatError(.internalError, "AES-GCM produced no combined form")
             }

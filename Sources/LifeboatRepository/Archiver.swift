@@ -66,12 +66,13 @@ final class Archiver {
     let progress: any ProgressReporter
     let started = Date()
     let chunker: ContentDefinedChunker
-    let contexts = [ZstdContext(), ZstdContext()]
+    let contexts = ZstdContextPool()
 
     var index: ChunkIndex
     var parent: SnapshotRecord?
     var pack: PackBuilder
-    var openPackIDs = Set<ObjectID>()
+    /// Blobs in the open pack or in packs still being uploaded: stored, but not yet indexed.
+    var pendingIDs = Set<ObjectID>()
     var inFlight = 0
     var pendingIndex = IndexFile()
     var summary = Snapshot.Summary()
@@ -80,9 +81,11 @@ final class Archiver {
     var totalFiles = 0
     var doneBytes: Int64 = 0
 
-    static let maxUploadsInFlight = 2
+    static let maxUploadsInFlight = 1
     static let indexFlushEntries = 32_768
-    static let batchBytes = 1 << 20
+    static let batchBytes = 2 << 20
+    /// Parts a batch is split into for hashing and sealing (more than cores, for balance).
+    static let parts = 4
 
     init(repository: Repository, options: BackupOptions, paths: [String], progress: any ProgressReporter) async throws {
         repo = repository
@@ -119,7 +122,7 @@ final class Archiver {
 
     func run() async throws -> BackupResult {
         for p in paths { try scan(p) }
-        index.reserve(Int(totalBytes / 2048) + 1024)
+        index.reserve(Int(totalBytes / 4096) + 1024)
         var parentNodes: [String: TreeNode] = [:]
         if let parent, index.contains(parent.snapshot.tree) {
             for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }
@@ -286,8 +289,14 @@ final class Archiver {
         var list = ChunkListWriter()
         var sha = StreamingSHA256()
         var size: Int64 = 0
-        while let batch = try batcher.next() {
-            let refs = try await store(batch, sha: &sha, uploads: &uploads)
+        // A software pipeline: while a batch is hashed, compressed and sealed on every
+        // core, the next batch is read.
+        var next = try batcher.next()
+        while let batch = next {
+            let (refs, digest, following, reader) = try await process(batch, sha: sha, batcher: batcher, uploads: &uploads)
+            sha = digest
+            next = following
+            batcher = reader
             for r in refs { try await list.append(r, archiver: self, uploads: &uploads) }
             size += Int64(batch.bytes.count)
             doneBytes += Int64(batch.bytes.count)
@@ -309,88 +318,101 @@ final class Archiver {
 
     // MARK: Chunks
 
-    /// Hashes a batch (ids and the file digest in parallel), stores the chunks not yet
-    /// in the repository, and returns the batch's chunk references.
-    private func store(_ batch: ChunkBatch, sha: inout StreamingSHA256, uploads: inout Uploads) async throws -> [ChunkRef] {
+    /// What one stage of the batch pipeline hands back.
+    enum StageOutput: Sendable {
+        case part(Int, ids: [ObjectID], sealed: [Int: Data])
+        case digest(StreamingSHA256)
+        case read(ChunkBatch?, any ChunkBatcher)
+    }
+
+    /// Hashes, compresses and seals one batch on all cores (parts in parallel, the file
+    /// digest alongside, the next batch read meanwhile), then stores the new chunks.
+    private func process(
+        _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher, uploads: inout Uploads
+    ) async throws -> ([ChunkRef], StreamingSHA256, ChunkBatch?, any ChunkBatcher) {
         let key = repo.key
+        let n = batch.lengths.count
         var starts = [Int]()
-        starts.reserveCapacity(batch.lengths.count)
+        starts.reserveCapacity(n)
         var offset = 0
         for l in batch.lengths {
             starts.append(offset)
             offset += l
         }
-        let n = batch.lengths.count
-        let half = n / 2
-        let startsCopy = starts
-        let hasher = sha
-        let (ids, newSha) = try await withThrowingTaskGroup(of: (Int, [ObjectID], StreamingSHA256?).self) { group in
-            group.addTask {
-                var h = hasher
-                batch.bytes.withUnsafeBytes { h.update($0) }
-                return (-1, [], h)
-            }
-            for (part, range) in [(0, 0..<half), (1, half..<n)] where !range.isEmpty {
-                group.addTask {
-                    let ids = batch.bytes.withUnsafeBytes { buf in
-                        range.map { i in key.chunkID(UnsafeRawBufferPointer(rebasing: buf[startsCopy[i]..<(startsCopy[i] + batch.lengths[i])])) }
-                    }
-                    return (part, ids, nil)
-                }
-            }
-            var parts: [[ObjectID]] = [[], []]
-            var digest = hasher
-            for try await (part, ids, h) in group {
-                if let h { digest = h } else { parts[part] = ids }
-            }
-            return (parts[0] + parts[1], digest)
-        }
-        sha = newSha
-        var fresh: [Int] = []
-        var seen = Set<ObjectID>()
-        for i in 0..<n where !index.contains(ids[i]) && !openPackIDs.contains(ids[i]) && seen.insert(ids[i]).inserted {
-            fresh.append(i)
-        }
-        if !fresh.isEmpty {
-            let sealed = try await seal(batch: batch, starts: starts, picks: fresh)
-            for (j, i) in fresh.enumerated() {
-                try await append(type: .data, id: ids[i], sealed: sealed[j], rawLength: batch.lengths[i], uploads: &uploads)
-            }
-        }
-        return (0..<n).map { ChunkRef(id: ids[$0], length: batch.lengths[$0]) }
-    }
-
-    /// Compresses and encrypts the picked chunks on both cores.
-    private func seal(batch: ChunkBatch, starts: [Int], picks: [Int]) async throws -> [Data] {
-        let key = repo.key
+        let offsets = starts
+        let known = index
+        let pending = pendingIDs
         let contexts = self.contexts
-        let half = (picks.count + 1) / 2
-        return try await withThrowingTaskGroup(of: (Int, [Data]).self) { group in
-            for part in 0..<2 {
-                let mine = part == 0 ? Array(picks[0..<half]) : Array(picks[half...])
-                if mine.isEmpty { continue }
+        let parts = Swift.min(Self.parts, n)
+        var ids = [ObjectID?](repeating: nil, count: n)
+        var sealed: [Int: Data] = [:]
+        var digest = sha
+        var following: ChunkBatch?
+        var reader = batcher
+        try await withThrowingTaskGroup(of: StageOutput.self) { group in
+            group.addTask {
+                var h = sha
+                batch.bytes.withUnsafeBytes { h.update($0) }
+                return .digest(h)
+            }
+            group.addTask {
+                var b = batcher
+                let nextBatch = try b.next()
+                return .read(nextBatch, b)
+            }
+            for part in 0..<parts {
+                let range = (n * part / parts)..<(n * (part + 1) / parts)
                 group.addTask {
-                    let ctx = contexts[part]
+                    let ctx = contexts.take()
+                    defer { contexts.give(ctx) }
                     return try batch.bytes.withUnsafeBytes { buf in
-                        (part, try mine.map { i in
-                            let chunk = UnsafeRawBufferPointer(rebasing: buf[starts[i]..<(starts[i] + batch.lengths[i])])
-                            let payload = Compression.encode(chunk, context: ctx)
-                            return try key.seal(payload)
-                        })
+                        var partIDs: [ObjectID] = []
+                        partIDs.reserveCapacity(range.count)
+                        var partSealed: [Int: Data] = [:]
+                        for i in range {
+                            let chunk = UnsafeRawBufferPointer(rebasing: buf[offsets[i]..<(offsets[i] + batch.lengths[i])])
+                            let id = key.chunkID(chunk)
+                            partIDs.append(id)
+                            if !known.contains(id) && !pending.contains(id) {
+                                partSealed[i] = try key.seal(Compression.encode(chunk, context: ctx))
+                            }
+                        }
+                        return .part(range.lowerBound, ids: partIDs, sealed: partSealed)
                     }
                 }
             }
-            var parts: [[Data]] = [[], []]
-            for try await (part, sealed) in group { parts[part] = sealed }
-            return parts[0] + parts[1]
+            for try await output in group {
+                switch output {
+                case .digest(let h): digest = h
+                case .read(let b, let r):
+                    following = b
+                    reader = r
+                case .part(let first, let partIDs, let partSealed):
+                    for (j, id) in partIDs.enumerated() { ids[first + j] = id }
+                    sealed.merge(partSealed) { a, _ in a }
+                }
+            }
         }
+        var refs: [ChunkRef] = []
+        refs.reserveCapacity(n)
+        for i in 0..<n {
+            guard let id = ids[i] else { throw LifeboatError(.internalError, "chunk \(i) of a batch was not hashed") }
+            refs.append(ChunkRef(id: id, length: batch.lengths[i]))
+            // Two parts may have sealed the same new chunk: store it once.
+            if let data = sealed[i], !pendingIDs.contains(id) {
+                try await append(type: .data, id: id, sealed: data, rawLength: batch.lengths[i], uploads: &uploads)
+            }
+        }
+        return (refs, digest, following, reader)
     }
 
     /// Stores one tree or chunk-list blob (deduplicated) and returns its id.
     func storeBlob(type: BlobType, _ plaintext: [UInt8], uploads: inout Uploads) async throws -> ObjectID {
         let id = repo.key.chunkID(plaintext)
-        if !index.contains(id) && !openPackIDs.contains(id) {
-            let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: contexts[0]) }
+        if !index.contains(id) && !pendingIDs.contains(id) {
+            let ctx = contexts.take()
+            defer { contexts.give(ctx) }
+            let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ctx) }
             try await append(type: type, id: id, sealed: try repo.key.seal(payload), rawLength: plaintext.count, uploads: &uploads)
         }
         return id
@@ -402,7 +424,7 @@ final class Archiver {
 
     private func append(type: BlobType, id: ObjectID, sealed: Data, rawLength: Int, uploads: inout Uploads) async throws {
         pack.append(type: type, id: id, sealed: sealed, rawLength: rawLength)
-        openPackIDs.insert(id)
+        pendingIDs.insert(id)
         summary.blobsAdded += 1
         summary.bytesAdded += Int64(rawLength)
         if pack.size >= repo.config.packSize { try await finishPack(uploads: &uploads) }
@@ -412,23 +434,28 @@ final class Archiver {
 
     private func finishPack(uploads: inout Uploads) async throws {
         guard !pack.isEmpty else { return }
-        let (id, data, entries) = try pack.finish(key: repo.key)
+        var full = pack
         pack = PackBuilder(capacity: repo.config.packSize)
-        for e in entries { index.insert(e, pack: id) }
-        openPackIDs.removeAll(keepingCapacity: true)
         if inFlight >= Self.maxUploadsInFlight, let done = try await uploads.next() {
             inFlight -= 1
             try await uploaded(done)
         }
         let storage = repo.storage
+        let key = repo.key
+        // Sealing the header and hashing the pack happen off the pipeline's own task.
         uploads.addTask {
-            try await storage.put(ObjectName(.data, id.hex), data)
+            let (id, data, entries) = try full.finish(key: key)
+            try await storage.putUnsynced(ObjectName(.data, id.hex), data)
             return UploadedPack(id: id, entries: entries, size: data.count)
         }
         inFlight += 1
     }
 
     private func uploaded(_ done: UploadedPack) async throws {
+        for e in done.entries {
+            index.insert(e, pack: done.id)
+            pendingIDs.remove(e.id)
+        }
         pendingIndex.packs.append((done.id, done.entries))
         summary.bytesStored += Int64(done.size)
         if pendingIndex.entryCount >= Self.indexFlushEntries { try await flushIndex() }
@@ -437,6 +464,8 @@ final class Archiver {
     /// Writes the index entries of uploaded packs; only packs already stored are listed.
     private func flushIndex() async throws {
         guard !pendingIndex.packs.isEmpty else { return }
+        // The packs an index names must be durable before the index is.
+        try await repo.storage.flush()
         try await repo.putObject(.index, pendingIndex.encode(), compress: false)
         pendingIndex = IndexFile()
     }

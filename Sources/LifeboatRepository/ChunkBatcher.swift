@@ -15,7 +15,7 @@ struct ChunkBatch: Sendable {
 }
 
 /// Cuts a file into chunks, a batch at a time, holding a few MiB at most.
-protocol ChunkBatcher {
+protocol ChunkBatcher: Sendable {
     /// The next batch, or nil at the end of the file.
     mutating func next() throws -> ChunkBatch?
 }

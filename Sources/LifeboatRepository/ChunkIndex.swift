@@ -12,34 +12,40 @@ public struct BlobLocation: Hashable, Sendable {
     public var type: BlobType
 }
 
-/// The in-memory index of every blob in the repository, kept compact so memory stays
-/// small as repositories grow: 24 bytes a blob in an open-addressing table.
+/// The in-memory index of every blob in the repository: which pack holds it.
 ///
-/// A slot keeps the first 96 bits of the blob id. Two distinct keyed 256-bit ids sharing
-/// 96 bits is about as likely as 2^-96 per pair; and every blob read back is checked
-/// against its full id anyway, so a collision could never restore wrong data silently.
+/// A slot is 16 bytes — 96 bits of the blob id and a pack number — in an open-addressing
+/// table, so a 1 GiB database of 4 KiB pages costs about 5 MiB. Offsets and lengths are
+/// not kept here: readers take them from the pack's header (``PackHeaderCache``).
+/// Two distinct keyed 256-bit ids sharing 96 bits is about as likely as 2^-96 per pair,
+/// and every blob read back is checked against its full id, so a collision could never
+/// restore wrong data silently.
 struct ChunkIndex: Sendable {
     private struct Slot {
         var k0: UInt64 = 0
         var k1: UInt32 = 0
-        var pack: UInt32 = 0
-        var offset: UInt32 = 0
-        /// Sealed length in the low 30 bits, blob type in the top 2; 0 marks an empty slot.
-        var lengthAndType: UInt32 = 0
+        /// The pack number; `UInt32.max` marks an empty slot.
+        var pack: UInt32 = .max
     }
 
     private var slots: [Slot]
     private(set) var count = 0
+    /// Pack ids by number.
     private(set) var packs: [ObjectID] = []
+    /// Where each pack's header starts: the end of its last blob.
+    private(set) var headerOffsets: [UInt32] = []
     private var packNumbers: [ObjectID: UInt32] = [:]
 
+    /// The largest share of slots in use before the table grows.
+    static let maxLoad = 0.8
+
     init(capacity: Int = 1024) {
-        slots = [Slot](repeating: Slot(), count: Swift.max(16, capacity * 4 / 3 + 1))
+        slots = [Slot](repeating: Slot(), count: Swift.max(16, Int(Double(capacity) / Self.maxLoad) + 1))
     }
 
     /// Makes room for `additional` more blobs without growing mid-run.
     mutating func reserve(_ additional: Int) {
-        let needed = (count + additional) * 4 / 3 + 1
+        let needed = Int(Double(count + additional) / Self.maxLoad) + 1
         if needed > slots.count { rehash(to: needed) }
     }
 
@@ -52,11 +58,11 @@ struct ChunkIndex: Sendable {
     /// The slot index holding `id`, or the empty slot where it would go.
     private func probe(_ id: ObjectID) -> (index: Int, found: Bool) {
         let k1 = key1(id)
-        var i = home(id.w0, slots.count)
         return slots.withUnsafeBufferPointer { s in
+            var i = home(id.w0, s.count)
             while true {
                 let slot = s[i]
-                if slot.lengthAndType == 0 { return (i, false) }
+                if slot.pack == .max { return (i, false) }
                 if slot.k0 == id.w0 && slot.k1 == k1 { return (i, true) }
                 i += 1
                 if i == s.count { i = 0 }
@@ -64,44 +70,41 @@ struct ChunkIndex: Sendable {
         }
     }
 
+    /// Whether the repository holds the blob.
     func contains(_ id: ObjectID) -> Bool { probe(id).found }
 
-    func lookup(_ id: ObjectID) -> BlobLocation? {
+    /// The number of the pack holding the blob.
+    func packNumber(of id: ObjectID) -> Int? {
         let (i, found) = probe(id)
-        guard found else { return nil }
-        let s = slots[i]
-        return BlobLocation(
-            pack: packs[Int(s.pack)], offset: Int(s.offset), length: Int(s.lengthAndType & 0x3fff_ffff),
-            type: BlobType(rawValue: UInt8(s.lengthAndType >> 30)) ?? .data)
+        return found ? Int(slots[i].pack) : nil
     }
 
-    /// The number under which a pack is known, registering it on first use.
-    mutating func packNumber(_ pack: ObjectID) -> UInt32 {
+    /// Adds a blob; a blob already known keeps its first pack.
+    mutating func insert(_ entry: PackEntry, pack: ObjectID) {
+        let number = register(pack)
+        headerOffsets[Int(number)] = Swift.max(headerOffsets[Int(number)], entry.offset + entry.length)
+        if Double(count + 1) > Double(slots.count) * Self.maxLoad { rehash(to: slots.count * 2) }
+        let (i, found) = probe(entry.id)
+        guard !found else { return }
+        slots[i] = Slot(k0: entry.id.w0, k1: key1(entry.id), pack: number)
+        count += 1
+    }
+
+    private mutating func register(_ pack: ObjectID) -> UInt32 {
         if let n = packNumbers[pack] { return n }
         let n = UInt32(packs.count)
         packs.append(pack)
+        headerOffsets.append(0)
         packNumbers[pack] = n
         return n
-    }
-
-    /// Adds a blob; a blob already known keeps its first location.
-    mutating func insert(_ entry: PackEntry, pack: ObjectID) {
-        if (count + 1) * 4 > slots.count * 3 { rehash(to: slots.count * 2) }
-        let (i, found) = probe(entry.id)
-        guard !found else { return }
-        let number = packNumber(pack)
-        slots[i] = Slot(
-            k0: entry.id.w0, k1: key1(entry.id), pack: number, offset: entry.offset,
-            lengthAndType: (entry.length & 0x3fff_ffff) | UInt32(entry.type.rawValue) << 30)
-        count += 1
     }
 
     private mutating func rehash(to capacity: Int) {
         let old = slots
         slots = [Slot](repeating: Slot(), count: capacity)
-        for slot in old where slot.lengthAndType != 0 {
+        for slot in old where slot.pack != .max {
             var i = home(slot.k0, capacity)
-            while slots[i].lengthAndType != 0 {
+            while slots[i].pack != .max {
                 i += 1
                 if i == capacity { i = 0 }
             }

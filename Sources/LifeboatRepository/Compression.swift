@@ -1,6 +1,7 @@
 import CZstd
 import Foundation
 import LifeboatCore
+import Synchronization
 
 /// zstd compression of chunk plaintexts through the system libzstd.
 ///
@@ -19,15 +20,15 @@ enum Compression {
     /// `[form byte] + payload`, compressed when that saves space.
     static func encode(_ input: UnsafeRawBufferPointer, context: ZstdContext) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var out = [UInt8](repeating: 0, count: bound + 1)
-        let written = out.withUnsafeMutableBytes { dst -> Int in
+        var written = -1
+        let out = [UInt8](unsafeUninitializedCapacity: bound + 1) { dst, count in
             let r = ZSTD_compressCCtx(
                 context.cctx, dst.baseAddress.map { $0 + 1 }, bound, input.baseAddress, input.count, level)
-            return ZSTD_isError(r) != 0 ? -1 : r
+            written = ZSTD_isError(r) != 0 ? -1 : r
+            dst[0] = Form.zstd.rawValue
+            count = written > 0 ? written + 1 : 1
         }
         if written > 0 && written + 16 < input.count {
-            out[0] = Form.zstd.rawValue
-            out.removeLast(out.count - (written + 1))
             return out
         }
         var raw = [UInt8]()
@@ -80,4 +81,19 @@ final class ZstdContext: @unchecked Sendable {
     }
 
     deinit { ZSTD_freeCCtx(cctx) }
+}
+
+/// Compression contexts shared by the pipeline's workers, each used by one at a time.
+final class ZstdContextPool: Sendable {
+    private let free = Mutex<[ZstdContext]>([])
+
+    /// A context for exclusive use until given back.
+    func take() -> ZstdContext {
+        free.withLock { $0.popLast() } ?? ZstdContext()
+    }
+
+    /// Returns a context for reuse.
+    func give(_ context: ZstdContext) {
+        free.withLock { $0.append(context) }
+    }
 }

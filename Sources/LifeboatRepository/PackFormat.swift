@@ -61,8 +61,9 @@ enum PackFormat {
         return out
     }
 
-    /// Reads the entry list of a whole pack held in memory.
-    static func readHeader(of pack: Data, key: MasterKey, name: String) throws -> [PackEntry] {
+    /// Reads the entry list from the end of a pack held in memory; `baseOffset` is where
+    /// `pack` starts within the whole pack (0 for a whole pack, the header start for a tail).
+    static func readHeader(of pack: Data, key: MasterKey, name: String, baseOffset: Int = 0) throws -> [PackEntry] {
         guard pack.count >= 4 else { throw LifeboatError(.corrupted, "pack \(name) is truncated") }
         let lengthBytes = pack.suffix(4)
         let headerLength = Int(lengthBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
@@ -81,7 +82,7 @@ enum PackFormat {
         entries.reserveCapacity(count)
         for _ in 0..<count {
             let e = try PackEntry.decode(&reader)
-            guard Int(e.offset) + Int(e.length) <= start else {
+            guard Int(e.offset) + Int(e.length) <= start + baseOffset else {
                 throw LifeboatError(.corrupted, "header of pack \(name) points past its blobs")
             }
             entries.append(e)

@@ -80,7 +80,7 @@ extension Repository {
         func flush() async throws {
             guard !builder.isEmpty else { return }
             let (id, data, entries) = try builder.finish(key: key)
-            try await storage.put(ObjectName(.data, id.hex), data)
+            try await storage.putUnsynced(ObjectName(.data, id.hex), data)
             newIndex.packs.append((id, entries))
             builder = PackBuilder(capacity: config.packSize)
         }
@@ -99,6 +99,7 @@ extension Repository {
         try await flush()
 
         if !delete.isEmpty || !rewrite.isEmpty || indexIDs.count > 1 {
+            try await storage.flush()
             try await putObject(.index, newIndex.encode(), compress: false)
             for id in indexIDs { try await storage.delete(ObjectName(.index, id.hex)) }
             report.indexFilesReplaced = indexIDs.count

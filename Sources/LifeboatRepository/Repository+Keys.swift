@@ -59,14 +59,14 @@ extension Repository {
 
     /// Adds a key slot for another password or key file; returns the slot's id.
     @discardableResult
-    public func addKey(_ secret: Secret) async throws -> String {
+    public func addKey(_ secret: Secret, scryptN: Int = KeySlot.defaultScryptN) async throws -> String {
         let host = ProcessInfo.processInfo.hostName
         let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let slot: KeySlot
         switch secret {
         case .password(let p):
             guard !p.isEmpty else { throw LifeboatError(.invalidArgument, "the password is empty") }
-            slot = try KeySlot.wrap(key, password: p, host: host, user: user)
+            slot = try KeySlot.wrap(key, password: p, scryptN: scryptN, host: host, user: user)
         case .keyFile(let k):
             guard k.count >= 16 else { throw LifeboatError(.invalidArgument, "the key file holds fewer than 16 bytes; generate one with `lifeboat key generate`") }
             slot = try KeySlot.wrap(key, keyFile: k, host: host, user: user)

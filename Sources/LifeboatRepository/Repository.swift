@@ -17,6 +17,7 @@ public final class Repository: Sendable {
     public let config: RepositoryConfig
     let key: MasterKey
     let logger: Logger
+    let headerCache = PackHeaderCache()
 
     init(storage: any ObjectStorage, key: MasterKey, config: RepositoryConfig, logger: Logger) {
         self.storage = storage
@@ -27,7 +28,7 @@ public final class Repository: Sendable {
 
     /// Creates a new repository in empty storage, with one key slot for the given secret.
     public static func initialize(
-        storage: any ObjectStorage, secret: Secret, logger: Logger
+        storage: any ObjectStorage, secret: Secret, logger: Logger, scryptN: Int = KeySlot.defaultScryptN
     ) async throws -> Repository {
         if try await storage.stat(ObjectName(.config, "config")) != nil {
             throw LifeboatError(.alreadyExists, "a repository already exists at \(storage.location)")
@@ -35,7 +36,7 @@ public final class Repository: Sendable {
         let key = MasterKey.generate()
         let config = RepositoryConfig.makeDefault(id: Hex.encode(randomBytes(16)))
         let repo = Repository(storage: storage, key: key, config: config, logger: logger)
-        try await repo.addKey(secret)
+        try await repo.addKey(secret, scryptN: scryptN)
         let plain = try JSONEncoder.lifeboat.encode(config)
         try await storage.put(ObjectName(.config, "config"), try repo.sealObject(Array(plain), compress: false))
         logger.info("initialized repository", metadata: ["repository.id": "\(config.id)"])
@@ -128,9 +129,7 @@ public final class Repository: Sendable {
 
     /// Reads, decrypts and checks one blob; the result's keyed id must equal `id`.
     func readBlob(_ id: ObjectID, index: ChunkIndex, expectedLength: Int? = nil) async throws -> [UInt8] {
-        guard let loc = index.lookup(id) else {
-            throw LifeboatError(.notFound, "blob \(id.short) is not in the index (repository damaged? run `lifeboat check`)")
-        }
+        let loc = try await locate(id, index: index)
         let sealed = try await storage.getRange(ObjectName(.data, loc.pack.hex), offset: loc.offset, length: loc.length)
         return try openBlob(sealed, id: id, pack: loc.pack, expectedLength: expectedLength)
     }

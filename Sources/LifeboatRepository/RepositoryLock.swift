@@ -26,6 +26,16 @@ public struct LockRecord: Codable, Sendable {
     /// What the holder is doing (`backup`, `prune`, …).
     public var operation: String
 
+    /// Creates a lock record.
+    public init(exclusive: Bool, host: String, pid: Int32, user: String, time: Date, operation: String) {
+        self.exclusive = exclusive
+        self.host = host
+        self.pid = pid
+        self.user = user
+        self.time = time
+        self.operation = operation
+    }
+
     /// Locks not refreshed for this long are stale.
     public static let staleAfter: TimeInterval = 30 * 60
     /// How often a holder refreshes its lock.

@@ -57,8 +57,6 @@ final class Restorer {
     var result = RestoreResult()
     var total: Int64 = 0
 
-    /// Largest byte run fetched in one storage read.
-    static let runBytes = 2 << 20
     /// Runs decrypted concurrently.
     static let window = 4
 
@@ -167,29 +165,8 @@ final class Restorer {
         utimensat(AT_FDCWD, path, times, followLink ? 0 : AT_SYMLINK_NOFOLLOW)
     }
 
-    /// A run of blobs that lie back to back in one pack.
-    struct Run: Sendable {
-        var pack: ObjectID
-        var offset: Int
-        var length: Int
-        var blobs: [(id: ObjectID, offset: Int, length: Int, rawLength: Int)]
-    }
-
     private func restoreFile(_ node: TreeNode, path: String, relative: String) async throws {
-        let refs = try await repo.chunks(of: node, index: index)
-        var runs: [Run] = []
-        for ref in refs {
-            guard let loc = index.lookup(ref.id) else {
-                throw LifeboatError(.corrupted, "chunk \(ref.id.short) is missing from the repository")
-            }
-            if var last = runs.last, last.pack == loc.pack, last.offset + last.length == loc.offset, last.length + loc.length <= Self.runBytes {
-                last.blobs.append((ref.id, loc.offset - last.offset, loc.length, ref.length))
-                last.length += loc.length
-                runs[runs.count - 1] = last
-            } else {
-                runs.append(Run(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
-            }
-        }
+        var planner = RunPlanner(node: node)
         let dir = (path as NSString).deletingLastPathComponent
         let temp = dir + "/.lifeboat-restore-" + Hex.encode(randomBytes(6))
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -204,12 +181,15 @@ final class Restorer {
             var sha = StreamingSHA256()
             var written: Int64 = 0
             let repo = self.repo
+            let index = self.index
             try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
                 var launched = 0
                 var nextToWrite = 0
                 var ready: [Int: [UInt8]] = [:]
-                func launch(_ i: Int) {
-                    let run = runs[i]
+                func launchNext() async throws -> Bool {
+                    guard let run = try await planner.next(repo: repo, index: index) else { return false }
+                    let i = launched
+                    launched += 1
                     group.addTask {
                         let data = try await repo.storage.getRange(ObjectName(.data, run.pack.hex), offset: run.offset, length: run.length)
                         guard data.count == run.length else {
@@ -223,11 +203,9 @@ final class Restorer {
                         }
                         return (i, out)
                     }
+                    return true
                 }
-                while launched < min(Self.window, runs.count) {
-                    launch(launched)
-                    launched += 1
-                }
+                for _ in 0..<Self.window where try await launchNext() {}
                 while let (i, bytes) = try await group.next() {
                     ready[i] = bytes
                     while let chunk = ready.removeValue(forKey: nextToWrite) {
@@ -240,10 +218,7 @@ final class Restorer {
                         nextToWrite += 1
                         progress.report(ProgressEvent(phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0, current: relative))
                     }
-                    if launched < runs.count {
-                        launch(launched)
-                        launched += 1
-                    }
+                    _ = try await launchNext()
                 }
             }
             guard written == node.size ?? written else {
@@ -277,5 +252,60 @@ final class Restorer {
             }
             done += n
         }
+    }
+}
+
+/// A run of blobs that lie back to back in one pack: one storage read.
+struct BlobRun: Sendable {
+    var pack: ObjectID
+    var offset: Int
+    var length: Int
+    var blobs: [(id: ObjectID, offset: Int, length: Int, rawLength: Int)]
+}
+
+/// Turns a file's chunk list into storage reads, one chunk-list blob at a time, so a
+/// huge file never has its whole list in memory.
+struct RunPlanner {
+    /// Largest byte run fetched in one storage read.
+    static let runBytes = 1 << 20
+
+    private var inline: [ChunkRef]?
+    private var lists: ArraySlice<ObjectID>
+    private var runs: [BlobRun] = []
+    private var position = 0
+
+    init(node: TreeNode) {
+        inline = node.chunks ?? (node.chunkLists == nil ? [] : nil)
+        lists = (node.chunkLists ?? [])[...]
+    }
+
+    mutating func next(repo: Repository, index: ChunkIndex) async throws -> BlobRun? {
+        while position == runs.count {
+            let refs: [ChunkRef]
+            if let inline {
+                refs = inline
+                self.inline = nil
+            } else if let list = lists.popFirst() {
+                refs = try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
+            } else {
+                return nil
+            }
+            runs = []
+            position = 0
+            for ref in refs {
+                let loc = try await repo.locate(ref.id, index: index)
+                if var last = runs.last, last.pack == loc.pack, last.offset + last.length == loc.offset,
+                    last.length + loc.length <= Self.runBytes
+                {
+                    last.blobs.append((ref.id, loc.offset - last.offset, loc.length, ref.length))
+                    last.length += loc.length
+                    runs[runs.count - 1] = last
+                } else {
+                    runs.append(BlobRun(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
+                }
+            }
+        }
+        defer { position += 1 }
+        return runs[position]
     }
 }

@@ -13,6 +13,7 @@ extension SQLiteSnapshotReader {
         var databaseFile: SQLiteVFSFile
         var walFile: SQLiteVFSFile?
         var walIndex: SQLiteWALIndex?
+        var verifiedAgainstWALIndex = false
     }
 
     /// Pins the snapshot: connection A holds the write lock while B starts reading and the WAL is parsed.
@@ -71,7 +72,7 @@ extension SQLiteSnapshotReader {
         guard let walFile = SQLiteVFSFile.of(reader, operation: SQLITE_FCNTL_JOURNAL_POINTER, name: "\(path)-wal") else {
             throw LifeboatError(.internalError, "SQLite did not open the WAL of \(path) although the database is in WAL mode")
         }
-        let walIndex = try indexWAL(walFile, databaseFile: databaseFile, pageSize: pageSize, path: path)
+        let (walIndex, verified) = try indexWAL(walFile, databaseFile: databaseFile, pageSize: pageSize, path: path)
         if let walIndex, walIndex.databasePageCount != pageCount {
             throw LifeboatError(
                 .corrupted,
@@ -79,18 +80,19 @@ extension SQLiteSnapshotReader {
         }
         return Capture(
             connection: reader, pageSize: pageSize, pageCount: pageCount, usesWriteAheadLog: true, writeLockDuration: .zero,
-            databaseFile: databaseFile, walFile: walFile, walIndex: walIndex)
+            databaseFile: databaseFile, walFile: walFile, walIndex: walIndex, verifiedAgainstWALIndex: verified)
     }
 
-    /// Parses the WAL up to the last commit that SQLite's WAL index (`-shm`) shows readers, when that index is readable.
+    /// Parses the WAL up to the last commit that SQLite's WAL index (`-shm`) shows readers, when that index is readable;
+    /// the flag tells whether it was.
     private static func indexWAL(
         _ walFile: SQLiteVFSFile, databaseFile: SQLiteVFSFile, pageSize: Int, path: String
-    ) throws -> SQLiteWALIndex? {
+    ) throws -> (SQLiteWALIndex?, Bool) {
         guard let shared = SQLiteWALIndexHeader(databaseFile.sharedMemoryPrefix(length: SQLiteWALIndexHeader.length)) else {
-            return try SQLiteWALIndex.parse(walFile, pageSize: pageSize, frameLimit: nil)
+            return (try SQLiteWALIndex.parse(walFile, pageSize: pageSize, frameLimit: nil), false)
         }
         // No frame is visible to readers: the database file alone is the snapshot.
-        guard shared.lastFrame > 0 else { return nil }
+        guard shared.lastFrame > 0 else { return (nil, true) }
         guard let index = try SQLiteWALIndex.parse(walFile, pageSize: pageSize, frameLimit: shared.lastFrame) else {
             throw LifeboatError(
                 .corrupted, "SQLite's WAL index of \(path) shows \(shared.lastFrame) frames, but \(path)-wal has no valid header")
@@ -98,7 +100,7 @@ extension SQLiteSnapshotReader {
         guard index.saltBytes == shared.salts else {
             throw LifeboatError(.corrupted, "the salts in \(path)-wal differ from those in SQLite's WAL index")
         }
-        return index
+        return (index, true)
     }
 
     /// Opens a read-write connection without creating the file.

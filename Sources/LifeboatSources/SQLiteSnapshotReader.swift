@@ -42,6 +42,8 @@ public final class SQLiteSnapshotReader: @unchecked Sendable {
     public let usesWriteAheadLog: Bool
     /// How long other writers were held off while the snapshot was pinned.
     public let writeLockDuration: Duration
+    /// Whether the WAL's end was cross-checked against SQLite's shared WAL index (false in rollback mode).
+    package let verifiedAgainstWALIndex: Bool
 
     /// Counts of where pages came from, for tests and diagnostics.
     package struct Statistics: Sendable {
@@ -66,7 +68,9 @@ public final class SQLiteSnapshotReader: @unchecked Sendable {
 
     /// Pins a snapshot of the database at `path`; waits up to `busyTimeout` for another writer to finish.
     ///
-    /// Needs read-write access to the database (to take the write lock briefly); it never writes.
+    /// Needs read-write access to the database and its directory (to take the write lock briefly).
+    /// It changes no data; as with any SQLite client, closing the last connection to a WAL
+    /// database lets SQLite checkpoint the WAL and remove it.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
         let capture = try Self.capture(path: path, busyTimeout: busyTimeout)
         self.path = path
@@ -75,6 +79,7 @@ public final class SQLiteSnapshotReader: @unchecked Sendable {
         pageCount = capture.pageCount
         usesWriteAheadLog = capture.usesWriteAheadLog
         writeLockDuration = capture.writeLockDuration
+        verifiedAgainstWALIndex = capture.verifiedAgainstWALIndex
         databaseFile = capture.databaseFile
         walFile = capture.walFile
         walIndex = capture.walIndex

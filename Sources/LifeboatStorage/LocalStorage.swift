@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -39,6 +40,8 @@ private func statusOfFile(_ path: String, _ info: inout FileStatus) -> Int32 {
 public struct LocalStorage: ObjectStorage {
     /// The repository directory, without a trailing slash.
     public let root: String
+    /// Files written without a sync, waiting for ``flush()``.
+    private let pending = PendingSyncs()
 
     /// The repository directory, for messages.
     public var location: String { root }
@@ -98,12 +101,42 @@ public struct LocalStorage: ObjectStorage {
     /// Writes `data` to a temporary file, syncs it, renames it over the object and syncs the folder.
     public func put(_ name: ObjectName, _ data: Data) async throws {
         try name.validate()
+        // Writing and syncing block for milliseconds: keep them off the few cooperative
+        // threads so chunking and sealing go on meanwhile.
+        try await Self.offload { try self.putBlocking(name, data, sync: true) }
+    }
+
+    /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; the disk
+    /// starts writing the data back at once, so the later sync rarely waits.
+    public func putUnsynced(_ name: ObjectName, _ data: Data) async throws {
+        try name.validate()
+        try await Self.offload { try self.putBlocking(name, data, sync: false) }
+    }
+
+    /// Syncs every file written by ``putUnsynced(_:_:)`` since the last flush, then their folders.
+    public func flush() async throws {
+        let files = pending.take()
+        guard !files.isEmpty else { return }
+        try await Self.offload {
+            var directories = Set<String>()
+            for path in files {
+                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { throw Self.ioError(errno, "could not open for syncing", path) }
+                defer { close(descriptor) }
+                guard fsync(descriptor) == 0 else { throw Self.ioError(errno, "could not sync", path) }
+                directories.insert(Self.parentDirectory(of: path))
+            }
+            for directory in directories.sorted() { try Self.syncDirectory(directory) }
+        }
+    }
+
+    private func putBlocking(_ name: ObjectName, _ data: Data, sync: Bool) throws {
         let relative = Self.relativePath(of: name)
         let directory = directoryPath(of: name)
         let target = root + "/" + relative
         let (descriptor, temporary) = try createTemporaryFile(in: directory, for: relative)
         do {
-            try writeAndClose(descriptor, data, temporary: temporary, relative: relative)
+            try writeAndClose(descriptor, data, temporary: temporary, relative: relative, sync: sync)
             guard rename(temporary, target) == 0 else {
                 throw writeFailure(errno, "could not rename \(temporary) to", target, relative: relative)
             }
@@ -111,7 +144,27 @@ public struct LocalStorage: ObjectStorage {
             unlink(temporary)
             throw error
         }
-        try Self.syncDirectory(directory)
+        if sync {
+            try Self.syncDirectory(directory)
+        } else {
+            pending.add(target)
+        }
+    }
+
+    private static let ioQueue = DispatchQueue(label: "lifeboat.local-storage.io", attributes: .concurrent)
+
+    /// Runs blocking file-system work on a dispatch queue and awaits its result.
+    private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            ioQueue.async {
+                do {
+                    try work()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// Reads the whole object straight into the returned buffer.
@@ -285,7 +338,7 @@ extension LocalStorage {
     }
 
     /// Writes all of `data`, syncs and closes; closes the descriptor on failure too.
-    private func writeAndClose(_ descriptor: Int32, _ data: Data, temporary: String, relative: String) throws {
+    private func writeAndClose(_ descriptor: Int32, _ data: Data, temporary: String, relative: String, sync: Bool) throws {
         var isOpen = true
         defer { if isOpen { close(descriptor) } }
         try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
@@ -304,8 +357,13 @@ extension LocalStorage {
                 }
             }
         }
-        guard fsync(descriptor) == 0 else {
-            throw writeFailure(errno, "could not sync", temporary, relative: relative)
+        if sync {
+            guard fsync(descriptor) == 0 else {
+                throw writeFailure(errno, "could not sync", temporary, relative: relative)
+            }
+        } else {
+            // On Linux this starts writeback of the dirty pages without waiting for it.
+            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
         }
         isOpen = false
         guard close(descriptor) == 0 else {
@@ -452,4 +510,13 @@ extension LocalStorage {
     private static func ioError(_ code: Int32, _ action: String, _ path: String) -> LifeboatError {
         LifeboatError(.io, "\(action) \(path): \(String(cString: strerror(code)))")
     }
+}
+
+/// The paths written by ``LocalStorage/putUnsynced(_:_:)`` that still need a sync.
+final class PendingSyncs: Sendable {
+    private let paths = Mutex<[String]>([])
+
+    func add(_ path: String) { paths.withLock { $0.append(path) } }
+
+    func take() -> [String] { paths.withLock { p in defer { p = [] }; return p } }
 }

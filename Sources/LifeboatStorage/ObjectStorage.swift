@@ -81,4 +81,19 @@ public protocol ObjectStorage: Sendable {
     func delete(_ name: ObjectName) async throws
     /// Describes an object, or returns nil when it does not exist.
     func stat(_ name: ObjectName) async throws -> ObjectInfo?
+    /// Stores `data` atomically but may return before it is durable; ``flush()`` makes it so.
+    ///
+    /// Used for packs: a backup writes many, then flushes once before the index that
+    /// names them, so waiting for the disk overlaps with chunking instead of stalling it.
+    func putUnsynced(_ name: ObjectName, _ data: Data) async throws
+    /// Makes every object stored with ``putUnsynced(_:_:)`` durable.
+    func flush() async throws
+}
+
+extension ObjectStorage {
+    /// Backends whose `put` is durable on return need nothing more.
+    public func putUnsynced(_ name: ObjectName, _ data: Data) async throws { try await put(name, data) }
+
+    /// Nothing to flush when every put is durable.
+    public func flush() async throws {}
 }

@@ -13,10 +13,10 @@ struct InitCommand: AsyncParsableCommand {
         try await runReporting {
             let secret = try options.secret(confirm: true)
             let location = try options.location()
-            if FileManager.default.fileExists(atPath: location + "/config") {
+            if !location.hasPrefix("s3:"), FileManager.default.fileExists(atPath: location + "/config") {
                 throw LifeboatError(.alreadyExists, "a repository already exists at \(location)")
             }
-            let repo = try await Repository.initialize(storage: try options.storage(creating: true), secret: secret, logger: options.logger())
+            let repo = try await Repository.initialize(storage: try await options.storage(creating: true), secret: secret, logger: options.logger())
             if options.json {
                 try Output.json(["id": repo.config.id, "location": location])
             } else if !options.quiet {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LifeboatCore
 import LifeboatRepository
+import AsyncHTTPClient
+import LifeboatS3
 import LifeboatStorage
 import Logging
 
@@ -11,7 +13,7 @@ import Logging
 
 /// Options every repository command shares: where the repository is and how to open it.
 struct RepositoryOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Repository location (a directory).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("Repository: a directory, s3:http(s)://HOST[:PORT]/BUCKET/PREFIX or s3://BUCKET/PREFIX.", valueName: "REPO"))
     var repo: String?
 
     @Option(name: .long, help: ArgumentHelp("Read the password from this file (first line).", valueName: "FILE"))
@@ -43,9 +45,14 @@ struct RepositoryOptions: ParsableArguments {
         return logger
     }
 
-    /// The storage behind the location.
-    func storage(creating: Bool = false) throws -> any ObjectStorage {
+    /// The storage behind the location: `s3:…` URLs on S3, anything else a local directory.
+    func storage(creating: Bool = false) async throws -> any ObjectStorage {
         let location = try location()
+        if location.hasPrefix("s3:") {
+            let s3 = try S3Storage(configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger())
+            if creating { try await s3.createBucket() }
+            return s3
+        }
         if creating { return try LocalStorage.create(at: location) }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location, isDirectory: &isDir), isDir.boolValue else {
@@ -83,7 +90,7 @@ struct RepositoryOptions: ParsableArguments {
 
     /// Opens the repository.
     func open() async throws -> Repository {
-        try await Repository.open(storage: try storage(), secret: try secret(), logger: logger())
+        try await Repository.open(storage: try await storage(), secret: try secret(), logger: logger())
     }
 
     /// A progress bar on a terminal, nothing otherwise.

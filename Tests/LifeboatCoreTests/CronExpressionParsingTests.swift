@@ -8,7 +8,10 @@ import Testing
         ("0 */6 * *", #""0 */6 * *" has 4 fields; cron needs 5"#),
         ("0 0 * * * *", #""0 0 * * * *" has 6 fields; cron needs 5"#),
         ("daily", #""daily" has 1 field; cron needs 5"#),
-        ("   ", "cron expression is empty; write five fields (minute hour day-of-month month day-of-week) or a macro such as @daily"),
+        (
+            "   ",
+            "cron expression is empty; write five fields (minute hour day-of-month month day-of-week) or a macro such as @daily"
+        ),
         ("61 * * * *", #"minute field "61": 61 is out of range 0-59"#),
         ("0 24 * * *", #"hour field "24": 24 is out of range 0-23"#),
         ("0 0 0 * *", #"day-of-month field "0": 0 is out of range 1-31"#),
@@ -23,14 +26,26 @@ import Testing
         ("*/ * * * *", #"minute field "*/": step "" in "*/" is not a number"#),
         ("1/2/3 * * * *", #"minute field "1/2/3": "1/2/3" has more than one "/""#),
         ("5/15 * * * *", #"minute field "5/15": a step needs * or a range before it, e.g. 5-59/15"#),
-        ("0 5-1 * * *", #"hour field "5-1": range 5-1 runs backwards; the first value must not be larger than the last"#),
+        (
+            "0 5-1 * * *",
+            #"hour field "5-1": range 5-1 runs backwards; the first value must not be larger than the last"#
+        ),
         ("0 -5 * * *", #"hour field "-5": "-5" is not a valid range (write first-last, e.g. 1-5)"#),
         ("1,,2 * * * *", #"minute field "1,,2": empty list item"#),
         ("0 0 JAN * *", #"day-of-month field "JAN": "JAN" is not a number"#),
         ("0 0 * * JAN", #"unknown weekday name "JAN" (use SUN-SAT or 0-7)"#),
-        ("99999999999999999999 * * * *", #"minute field "99999999999999999999": 99999999999999999999 is out of range 0-59"#),
-        ("@fortnightly", "unknown cron macro \"@fortnightly\" (use @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)"),
-        ("@reboot", #""@reboot" runs at start-up, not on a schedule; use a cron expression or an interval"#),
+        (
+            "99999999999999999999 * * * *",
+            #"minute field "99999999999999999999": 99999999999999999999 is out of range 0-59"#
+        ),
+        (
+            "@fortnightly",
+            "unknown cron macro \"@fortnightly\" (use @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)"
+        ),
+        (
+            "@reboot",
+            #""@reboot" runs at start-up, not on a schedule; use a cron expression or an interval"#
+        ),
     ])
     func invalidExpressionsNameTheProblem(text: String, message: String) throws {
         let error = try #require(throws: LifeboatError.self) { try CronExpression(text) }
@@ -61,7 +76,8 @@ import Testing
         let start = try instant("2026-01-01T00:00:00Z")
         let expected = try CronExpression("0 0 * * 0").nextTimes(after: start, count: 4, in: .gmt)
         for text in ["0 0 * * 7", "0 0 * * SUN", "0 0 * * sun", "0 0 * * 0,7", "0 0 * * 7-7"] {
-            #expect(try CronExpression(text).nextTimes(after: start, count: 4, in: .gmt) == expected, "\(text)")
+            #expect(
+                try CronExpression(text).nextTimes(after: start, count: 4, in: .gmt) == expected, "\(text)")
         }
         #expect(try CronExpression("0 0 * * 0-7").dayOfWeek.count == 7)
     }

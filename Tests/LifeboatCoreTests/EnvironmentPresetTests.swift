@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import LifeboatCore
+import Testing
 
 @Suite struct EnvironmentPresetTests {
     @Test(arguments: [
@@ -9,7 +8,9 @@ import LifeboatCore
         (.staging, "0 */12 * * *", "0 0 * * *", 7, 7),
         (.production, "0 */6 * * *", "0 0 * * *", 7, 14),
     ])
-    func presetTable(preset: EnvironmentPreset, backup: String, identity: String, backups: Int, dumps: Int) throws {
+    func presetTable(
+        preset: EnvironmentPreset, backup: String, identity: String, backups: Int, dumps: Int
+    ) throws {
         #expect(preset.defaultBackupCron == (try CronExpression(backup)))
         #expect(preset.defaultIdentityCron == (try CronExpression(identity)))
         #expect(preset.defaultBackupMax == backups)
@@ -24,7 +25,8 @@ import LifeboatCore
         // Runs per day: production backs up more often than staging, staging more than development.
         let day = try instant("2026-06-01T00:00:00Z")
         let runsPerDay = EnvironmentPreset.allCases.map {
-            $0.defaultBackupCron.nextTimes(after: day, count: 100, in: .gmt).filter { $0 <= day + 86_400 }.count
+            $0.defaultBackupCron.nextTimes(after: day, count: 100, in: .gmt).filter { $0 <= day + 86_400 }
+                .count
         }
         #expect(runsPerDay == [1, 2, 4])
     }

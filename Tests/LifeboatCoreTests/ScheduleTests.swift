@@ -1,12 +1,13 @@
 import Foundation
-import Testing
-
 import LifeboatCore
+import Testing
 
 @Suite struct ScheduleTests {
     @Test func cronScheduleUsesItsTimeZone() throws {
         let schedule = Schedule.cron(try CronExpression("0 2 * * *"), timeZone: try amsterdam())
-        #expect(schedule.next(after: try instant("2026-06-01T00:00:00Z")) == (try instant("2026-06-01T02:00:00+02:00")))
+        #expect(
+            schedule.next(after: try instant("2026-06-01T00:00:00+02:00"))
+                == (try instant("2026-06-01T02:00:00+02:00")))
         #expect(schedule.humanDescription == "every day at 02:00 (Europe/Amsterdam)")
     }
 
@@ -14,7 +15,9 @@ import LifeboatCore
         let schedule = Schedule.interval(try Interval("1h30m"))
         let start = try instant("2026-06-01T00:00:00Z")
         #expect(schedule.next(after: start) == start.addingTimeInterval(5400))
-        #expect(schedule.nextTimes(after: start, count: 3) == [5400.0, 10_800, 16_200].map(start.addingTimeInterval))
+        #expect(
+            schedule.nextTimes(after: start, count: 3)
+                == [5400.0, 10_800, 16_200].map(start.addingTimeInterval))
         #expect(schedule.humanDescription == "every 1h30m")
     }
 
@@ -55,7 +58,9 @@ import LifeboatCore
         #expect(try JSONDecoder().decode([Schedule].self, from: data) == schedules)
         let utc = try JSONDecoder().decode(Schedule.self, from: Data(#"{"cron":"@daily"}"#.utf8))
         #expect(utc == .cron(try CronExpression("@daily"), timeZone: .gmt))
-        for bad in [#"{"cron":"@daily","timeZone":"Mars/Olympus"}"#, #"{"every":"1h"}"#, #"{"interval":"0"}"#] {
+        for bad in [
+            #"{"cron":"@daily","timeZone":"Mars/Olympus"}"#, #"{"every":"1h"}"#, #"{"interval":"0"}"#,
+        ] {
             #expect(throws: DecodingError.self, "\(bad)") {
                 try JSONDecoder().decode(Schedule.self, from: Data(bad.utf8))
             }

@@ -106,14 +106,19 @@ import Testing
         log.resetGap()
         let commitsAtStart = log.commitCount
         let image = dir.path("image.db")
-        try reader.writeImage(to: image, batch: 8) { Thread.sleep(forTimeInterval: 0.004) }
+        var batches = 0
+        // Between page batches, wait for the writer to commit twice: a blocked writer would stall this.
+        try reader.writeImage(to: image, batch: 8) {
+            batches += 1
+            Self.waitUntil { log.commitCount >= commitsAtStart + 2 * batches || log.error != nil }
+        }
         let commitsDuringRead = log.commitCount - commitsAtStart
         let gap = log.gap
         let statistics = reader.statistics
         reader.close()
 
         #expect(log.error == nil, "writer failed: \(log.error ?? "")")
-        #expect(commitsDuringRead >= 20, "the writer committed only \(commitsDuringRead) times during the read")
+        #expect(commitsDuringRead >= 2 * batches, "the writer committed only \(commitsDuringRead) times during the read")
         #expect(gap < .seconds(2), "the writer paused \(gap) between commits during the read")
         #expect(reader.writeLockDuration < .seconds(1))
         if afterCheckpoint {
@@ -121,15 +126,19 @@ import Testing
         }
         let rows = try TestDatabase(path: image, create: false).expectConsistentCounter()
         #expect(rows >= before && rows <= after, "image has \(rows) rows, writer had \(before)...\(after) around the capture")
-        print("round \(round): \(rows) rows, \(reader.pageCount) pages, \(commitsDuringRead) commits during read, "
-            + "WAL pages \(statistics.pagesFromWAL), after restart \(statistics.pagesAfterWALRestart), "
-            + "lock \(reader.writeLockDuration), longest writer gap \(gap)")
     }
 
     static let sqliteShell = "/usr/bin/sqlite3"
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: sqliteShell)), arguments: 1...2)
+    /// Polls `condition` every millisecond for up to five seconds.
+    static func waitUntil(_ condition: () throws -> Bool) rethrows {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try !condition(), ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+    }
+
+    @Test(arguments: 1...2)
     func imageIsConsistentWhileAnotherProcessCommits(round: Int) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: sqliteShell), "the sqlite3 shell is needed: apt-get install sqlite3")
         let dir = try TemporaryDirectory()
         let path = dir.path("shared.db")
         let observer = try TestDatabase(path: path)
@@ -170,12 +179,18 @@ import Testing
         let reader = try SQLiteSnapshotReader(path: path)
         let after = try observer.integer("SELECT count(*) FROM rows")
         let image = dir.path("image.db")
-        try reader.writeImage(to: image, batch: 4) { try feed(3) }
+        var batches = 0
+        // Between page batches, wait until the other process has committed again: a blocked writer would stall this.
+        try reader.writeImage(to: image, batch: 4) {
+            batches += 1
+            try feed(2)
+            try Self.waitUntil { try observer.integer("SELECT count(*) FROM rows") >= after + 25 * batches }
+        }
         let grown = try observer.integer("SELECT count(*) FROM rows")
         reader.close()
 
         #expect(process.isRunning, "the sqlite3 writer exited early")
-        #expect(grown - after >= 20 * 25, "the other process added only \(grown - after) rows during the read")
+        #expect(grown - after >= 25 * batches, "the other process added only \(grown - after) rows during the read")
         let rows = try TestDatabase(path: image, create: false).expectConsistentCounter()
         #expect(rows >= before && rows <= after, "image has \(rows) rows, database had \(before)...\(after) around the capture")
     }

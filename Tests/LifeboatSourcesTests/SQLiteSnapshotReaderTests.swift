@@ -47,6 +47,7 @@ import Testing
         #expect(reader.usesWriteAheadLog)
         #expect(reader.pageSize == pageSize)
         #expect(reader.pageCount == (try writer.integer("PRAGMA page_count")))
+        #expect(reader.verifiedAgainstWALIndex)
 
         // Later commits and a checkpoint must not leak into the image.
         for _ in 0..<10 { try writer.insertCountedBatch(rows: 40) }
@@ -83,6 +84,27 @@ import Testing
         reader.close()
         #expect(try TestDatabase(path: image, create: false).expectConsistentCounter() == captured)
         #expect(try writer.integer("SELECT count(*) FROM rows") == captured + 500)
+    }
+
+    @Test func refusesAWALWhoseChecksumsDoNotMatchSQLitesIndex() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("damaged.db")
+        let writer = try TestDatabase(path: path)
+        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")
+        try writer.createCountedSchema()
+        for _ in 0..<5 { try writer.insertCountedBatch(rows: 40) }
+        // Flip one byte in the page of the first frame: its checksum, and so every later frame, fails.
+        let wal = try #require(FileHandle(forUpdatingAtPath: path + "-wal"))
+        let offset: UInt64 = 32 + 24 + 100
+        try wal.seek(toOffset: offset)
+        let byte = try #require(try wal.read(upToCount: 1)?.first)
+        try wal.seek(toOffset: offset)
+        try wal.write(contentsOf: [byte ^ 0xFF])
+        try wal.close()
+
+        let error = #expect(throws: LifeboatError.self) { try SQLiteSnapshotReader(path: path) }
+        #expect(error?.code == .corrupted)
+        #expect(error?.message.contains(path) == true)
     }
 
     @Test func readsAnyPageRangeAndRejectsOutOfRange() throws {

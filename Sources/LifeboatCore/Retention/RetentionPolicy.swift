@@ -65,7 +65,8 @@ public struct RetentionPolicy: Sendable, Hashable, Codable {
             if let count, count < 0 {
                 throw LifeboatError(
                     .invalidArgument,
-                    "keep-\(rule.rawValue) \(count) is negative; use a count of 1 or more, or leave the rule unset")
+                    "keep-\(rule.rawValue) \(count) is negative; use a count of 1 or more, or leave the rule unset"
+                )
             }
         }
     }
@@ -97,7 +98,8 @@ public struct RetentionPolicy: Sendable, Hashable, Codable {
             for index in buckets.indices where buckets[index].remaining > 0 {
                 let key = wallClock.bucket(for: buckets[index].rule, rank: rank)
                 guard key != buckets[index].lastKey || isOldest else { continue }
-                matches.append(RetentionMatch(rule: buckets[index].rule, isOldest: key == buckets[index].lastKey))
+                matches.append(
+                    RetentionMatch(rule: buckets[index].rule, isOldest: key == buckets[index].lastKey))
                 buckets[index].lastKey = key
                 buckets[index].remaining -= 1
             }

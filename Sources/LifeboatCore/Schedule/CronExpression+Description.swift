@@ -61,7 +61,8 @@ extension CronExpression {
             let every = "every \(minuteStep) minutes"
             return .repeating(allHours ? every : "\(every) during \(hourNoun) \(hourList)")
         }
-        let atMinutes = "at \(minute.count == 1 ? "minute" : "minutes") \(Self.numberList(minute.values))"
+        let atMinutes =
+            "at \(minute.count == 1 ? "minute" : "minutes") \(Self.numberList(minute.values))"
         if allHours {
             return .repeating("every hour, \(atMinutes)")
         }
@@ -78,7 +79,8 @@ extension CronExpression {
     private var dayClause: DayClause {
         let allDaysOfMonth = dayOfMonth.count == 31
         let allWeekdays = dayOfWeek.count == 7
-        let daysOfMonth = "\(dayOfMonth.count == 1 ? "day" : "days") \(Self.numberList(dayOfMonth.values))"
+        let daysOfMonth =
+            "\(dayOfMonth.count == 1 ? "day" : "days") \(Self.numberList(dayOfMonth.values))"
         let weekdays = Self.nameList(dayOfWeek.values, names: Self.weekdayFullNames)
         if !dayOfMonth.startsWithStar && !dayOfWeek.startsWithStar {
             // Either field may match, so a field allowing everything makes every day match.

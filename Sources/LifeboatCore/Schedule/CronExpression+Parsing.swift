@@ -12,7 +12,9 @@ extension CronExpression {
         "@hourly": "0 * * * *",
     ]
 
-    static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    static let monthNames = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ]
     static let weekdayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
     /// Splits `text` into its five field texts (expanding a macro) and the normalised source text.
@@ -29,7 +31,8 @@ extension CronExpression {
             if macro == "@reboot" {
                 throw LifeboatError(
                     .invalidArgument,
-                    "\"\(trimmed)\" runs at start-up, not on a schedule; use a cron expression or an interval")
+                    "\"\(trimmed)\" runs at start-up, not on a schedule; use a cron expression or an interval"
+                )
             }
             guard let expansion = macros[macro] else {
                 throw LifeboatError(
@@ -42,7 +45,8 @@ extension CronExpression {
         let fields = trimmed.split(whereSeparator: { $0.isWhitespace })
         guard fields.count == 5 else {
             let noun = fields.count == 1 ? "field" : "fields"
-            throw LifeboatError(.invalidArgument, "\"\(trimmed)\" has \(fields.count) \(noun); cron needs 5")
+            throw LifeboatError(
+                .invalidArgument, "\"\(trimmed)\" has \(fields.count) \(noun); cron needs 5")
         }
         return (fields, fields.joined(separator: " "))
     }
@@ -63,7 +67,9 @@ extension CronExpression {
         return CronField(mask: mask, startsWithStar: text.hasPrefix("*"))
     }
 
-    private static func parseItem(_ item: Substring, of field: Substring, as kind: CronField.Kind) throws -> UInt64 {
+    private static func parseItem(_ item: Substring, of field: Substring, as kind: CronField.Kind)
+        throws -> UInt64
+    {
         let parts = item.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2 else {
             throw fieldError(kind, field, "\"\(item)\" has more than one \"/\"")
@@ -89,13 +95,15 @@ extension CronExpression {
         } else if base.contains("-") {
             let ends = base.split(separator: "-", omittingEmptySubsequences: false)
             guard ends.count == 2, !ends[0].isEmpty, !ends[1].isEmpty else {
-                throw fieldError(kind, field, "\"\(base)\" is not a valid range (write first-last, e.g. 1-5)")
+                throw fieldError(
+                    kind, field, "\"\(base)\" is not a valid range (write first-last, e.g. 1-5)")
             }
             low = try parseValue(ends[0], of: field, as: kind)
             high = try parseValue(ends[1], of: field, as: kind)
             guard low <= high else {
                 throw fieldError(
-                    kind, field, "range \(base) runs backwards; the first value must not be larger than the last")
+                    kind, field,
+                    "range \(base) runs backwards; the first value must not be larger than the last")
             }
         } else {
             guard parts.count == 1 else {
@@ -117,7 +125,9 @@ extension CronExpression {
         return mask
     }
 
-    private static func parseValue(_ token: Substring, of field: Substring, as kind: CronField.Kind) throws -> Int {
+    private static func parseValue(_ token: Substring, of field: Substring, as kind: CronField.Kind)
+        throws -> Int
+    {
         if !token.isEmpty, token.allSatisfy(\.isASCIIDigit) {
             let value = Int(token) ?? Int.max
             guard kind.range.contains(value) else {
@@ -129,12 +139,14 @@ extension CronExpression {
         switch kind {
         case .month:
             guard let index = monthNames.firstIndex(of: token.uppercased()) else {
-                throw LifeboatError(.invalidArgument, "unknown month name \"\(token)\" (use JAN-DEC or 1-12)")
+                throw LifeboatError(
+                    .invalidArgument, "unknown month name \"\(token)\" (use JAN-DEC or 1-12)")
             }
             return index + 1
         case .dayOfWeek:
             guard let index = weekdayNames.firstIndex(of: token.uppercased()) else {
-                throw LifeboatError(.invalidArgument, "unknown weekday name \"\(token)\" (use SUN-SAT or 0-7)")
+                throw LifeboatError(
+                    .invalidArgument, "unknown weekday name \"\(token)\" (use SUN-SAT or 0-7)")
             }
             return index
         case .minute, .hour, .dayOfMonth:
@@ -142,7 +154,9 @@ extension CronExpression {
         }
     }
 
-    private static func fieldError(_ kind: CronField.Kind, _ field: Substring, _ problem: String) -> LifeboatError {
+    private static func fieldError(_ kind: CronField.Kind, _ field: Substring, _ problem: String)
+        -> LifeboatError
+    {
         LifeboatError(.invalidArgument, "\(kind.name) field \"\(field)\": \(problem)")
     }
 }

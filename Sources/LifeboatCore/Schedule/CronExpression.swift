@@ -86,7 +86,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         var periodStart = earliest - 86_400
         var previousOffset: Int64?
         while periodStart < horizon {
-            let offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(periodStart))))
+            let offset = Int64(
+                timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(periodStart))))
             let periodEnd = min(Self.nextTransition(in: timeZone, after: periodStart) ?? horizon, horizon)
             var wallFrom = max(earliest, periodStart) + offset
             if let previousOffset, isFixedTime {
@@ -94,7 +95,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                     // Wall times in [start + old offset, start + new offset) never happen; a fixed-time job
                     // due in that gap runs at the first instant after the jump.
                     let gap = (periodStart + previousOffset)..<(periodStart + offset)
-                    if periodStart >= earliest, firstMatch(from: gap.lowerBound, before: gap.upperBound) != nil {
+                    if periodStart >= earliest,
+                        firstMatch(from: gap.lowerBound, before: gap.upperBound) != nil
+                    {
                         return Date(timeIntervalSince1970: TimeInterval(periodStart))
                     }
                 } else if offset < previousOffset {

@@ -98,7 +98,8 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
             while position < scalars.count, isDigit(scalars[position]) {
                 sawWholeDigits = true
                 let (shifted, overflow1) = whole.multipliedReportingOverflow(by: 10)
-                let (added, overflow2) = shifted.addingReportingOverflow(Int64(scalars[position].value - 48))
+                let (added, overflow2) = shifted.addingReportingOverflow(
+                    Int64(scalars[position].value - 48))
                 if overflow1 || overflow2 { throw failure("too large") }
                 whole = added
                 position += 1
@@ -127,7 +128,8 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
             let unit = slice(unitStart..<position)
             if unit.isEmpty {
                 if position < scalars.count, scalars[position] != ".", !isDigit(scalars[position]) {
-                    throw failure("unexpected \"\(String(scalars[position]))\"; write it without spaces, e.g. 1h30m")
+                    throw failure(
+                        "unexpected \"\(String(scalars[position]))\"; write it without spaces, e.g. 1h30m")
                 }
                 throw failure("missing unit after \"\(number)\" (use s, m or h)")
             }

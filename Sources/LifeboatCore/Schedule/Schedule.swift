@@ -79,7 +79,9 @@ extension Schedule: Codable {
             guard let timeZone = TimeZone(identifier: identifier) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .timeZone, in: container,
-                    debugDescription: "unknown time zone \"\(identifier)\" (use an IANA name such as Europe/Amsterdam or UTC)")
+                    debugDescription:
+                        "unknown time zone \"\(identifier)\" (use an IANA name such as Europe/Amsterdam or UTC)"
+                )
             }
             self = .cron(expression, timeZone: timeZone)
         } else if let interval = try container.decodeIfPresent(Interval.self, forKey: .interval) {

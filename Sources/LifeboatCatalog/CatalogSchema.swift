@@ -1,0 +1,66 @@
+internal import GRDB
+
+/// The catalog's schema as a timeline of migrations, applied in order when a catalog opens.
+///
+/// Append-only: a migration that has shipped is never edited or removed, only followed by
+/// another. Migrations speak SQL, never the record types, because they describe the
+/// schema as it was when they were written and the types follow the latest one.
+///
+/// Enum columns (`kind`, `trigger`, `state`) carry no CHECK constraint: SQLite cannot
+/// alter one, so adding a job kind would mean rebuilding the table. The record types
+/// refuse unknown values instead.
+enum CatalogSchema {
+    /// The migrator with every migration registered.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        node TEXT NOT NULL CHECK (node <> ''),
+                        kind TEXT NOT NULL,
+                        "trigger" TEXT NOT NULL,
+                        trigger_detail TEXT,
+                        state TEXT NOT NULL,
+                        phase TEXT NOT NULL DEFAULT '',
+                        created_at DATETIME NOT NULL,
+                        started_at DATETIME,
+                        ended_at DATETIME,
+                        bytes_done INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+                        bytes_total INTEGER CHECK (bytes_total >= 0),
+                        snapshot_id TEXT,
+                        error_message TEXT,
+                        target TEXT
+                    );
+                    CREATE INDEX job_on_created ON job(created_at, id);
+                    CREATE INDEX job_on_node_kind_created ON job(node, kind, created_at, id);
+                    CREATE INDEX job_on_snapshot ON job(snapshot_id) WHERE snapshot_id IS NOT NULL;
+
+                    CREATE TABLE job_repository (
+                        job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                        repository TEXT NOT NULL CHECK (repository <> ''),
+                        added_at DATETIME NOT NULL,
+                        PRIMARY KEY (job_id, repository)
+                    );
+
+                    CREATE TABLE participant_identifier (
+                        node TEXT NOT NULL,
+                        identifier TEXT NOT NULL CHECK (identifier <> ''),
+                        first_used DATETIME NOT NULL,
+                        PRIMARY KEY (node, identifier)
+                    );
+
+                    CREATE TABLE schedule_state (
+                        node TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        paused BOOLEAN NOT NULL DEFAULT 0,
+                        last_run DATETIME,
+                        next_run DATETIME,
+                        PRIMARY KEY (node, kind)
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import LifeboatCore
+
+// The schedule keys `backups:` and `identity:` share, and `keep:`.
+extension ConfigValidator {
+    /// A `backups:` section.
+    func plan(_ node: ConfigNode, kind: SnapshotKind) -> BackupPlan? {
+        guard let fields = mapping(node, keys: BackupPlan.keys) else { return nil }
+        return plan(fields, kind: kind)
+    }
+
+    /// The plan keys of a section whose keys the caller has checked; `kind` picks the preset's defaults.
+    func plan(_ fields: ConfigMapping, kind: SnapshotKind) -> BackupPlan? {
+        var ok = true
+        var environment: EnvironmentPreset?
+        if let node = fields["environment"] {
+            environment = choice(node, EnvironmentPreset.self, noun: "environment")
+            ok = environment != nil
+        }
+        // A broken `environment:` has been reported; do not also report what it would have filled in.
+        let presetGiven = fields["environment"] != nil
+
+        var timeZone = TimeZone.utc
+        let timeZoneNode = fields["timezone"]
+        if let timeZoneNode {
+            if let identifier = text(timeZoneNode) {
+                if let zone = TimeZone(identifier: identifier) {
+                    timeZone = zone
+                } else {
+                    report(timeZoneNode, TimeZone.unknownMessage(identifier))
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+
+        var schedule: Schedule?
+        switch (fields["cron"], fields["interval"]) {
+        case (let cronNode?, nil):
+            if let text = text(cronNode) {
+                do {
+                    schedule = .cron(try CronExpression(text), timeZone: timeZone)
+                } catch {
+                    report(cronNode, Self.message(of: error))
+                }
+            }
+        case (nil, let intervalNode?):
+            schedule = interval(intervalNode).map(Schedule.interval)
+            if let timeZoneNode {
+                report(timeZoneNode, "timezone applies only to cron schedules; an interval counts from the previous run")
+                ok = false
+            }
+        case (nil, nil):
+            if let environment {
+                let cron = kind == .state ? environment.defaultBackupCron : environment.defaultIdentityCron
+                schedule = .cron(cron, timeZone: timeZone)
+            } else if !presetGiven {
+                reportSection(fields, "give cron or interval (or environment, to use its preset schedule)")
+            }
+        case (_?, _?):
+            report(fields.node, "give cron or interval, not both")
+        }
+
+        var max: Int?
+        if let node = fields["max"] {
+            max = integer(node, in: 1...Int.max)
+        } else if let environment {
+            max = kind == .state ? environment.defaultBackupMax : environment.defaultIdentityMax
+        } else if !presetGiven {
+            reportSection(fields, "missing required key \"max\" (how many to keep), or give environment to use its preset")
+        }
+
+        let repositories = required(fields, "repositories", " (names from repositories:, e.g. [primary])")
+            .flatMap(repositoryReferences)
+        var keep: RetentionPolicy?
+        if let node = fields["keep"] {
+            keep = self.keep(node)
+            ok = ok && keep != nil
+        }
+        var paused = false
+        if let node = fields["paused"] {
+            if let value = boolean(node) { paused = value } else { ok = false }
+        }
+        guard ok, let schedule, let max, let repositories else { return nil }
+        return BackupPlan(
+            schedule: schedule, max: max, environment: environment, repositories: repositories, keep: keep, paused: paused)
+    }
+
+    /// `keep:`: calendar rules by ``RetentionRule`` name, each a count of at least 1.
+    func keep(_ node: ConfigNode) -> RetentionPolicy? {
+        let names = RetentionRule.allCases.map(\.rawValue)
+        guard let fields = mapping(node, keys: names) else { return nil }
+        var counts: [RetentionRule: Int] = [:]
+        var ok = true
+        for rule in RetentionRule.allCases {
+            guard let countNode = fields[rule.rawValue] else { continue }
+            if let count = integer(countNode, in: 1...Int.max) { counts[rule] = count } else { ok = false }
+        }
+        guard ok else { return nil }
+        let policy = RetentionPolicy(
+            keepLast: counts[.last], keepHourly: counts[.hourly], keepDaily: counts[.daily],
+            keepWeekly: counts[.weekly], keepMonthly: counts[.monthly], keepYearly: counts[.yearly])
+        guard !policy.isEmpty else {
+            report(node, "give at least one rule (\(names.joined(separator: ", "))) or leave keep out")
+            return nil
+        }
+        return policy
+    }
+}

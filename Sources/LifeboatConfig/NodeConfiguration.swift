@@ -1,0 +1,61 @@
+/// One node Lifeboat protects, from an entry of `nodes:`: its stores, its state schedule and its identity schedule.
+///
+/// ```yaml
+/// - name: nuts-1
+///   profile: nuts
+///   datadir: /var/lib/nuts
+///   stores: [{type: sqlite, path: network/data.db}]
+///   backups: {environment: production, repositories: [primary]}
+/// ```
+public struct NodeConfiguration: Sendable, Hashable {
+    /// Which kind of node this is, which decides the restore runbook and defaults.
+    public enum Profile: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Any node: stores and keys only, no node-specific steps.
+        case generic
+        /// A Nuts node (reprocess after restore, filesystem or Vault keys).
+        case nuts
+        /// A Canton / Splice validator (identities dump, ordered PostgreSQL backups).
+        case canton
+    }
+
+    /// The node's name, unique in the file: `[a-z0-9][a-z0-9-_.]{0,62}`.
+    public var name: String
+    /// The kind of node.
+    public var profile: Profile
+    /// The node's data directory (absolute), against which relative store paths are read.
+    public var datadir: String?
+    /// The data stores a state backup captures, in file order.
+    public var stores: [StoreConfiguration]
+    /// When state backups run and where they go; nil when the node has no stores.
+    public var backups: BackupPlan?
+    /// When identity dumps run, where the keys come from and whom they are encrypted to.
+    public var identity: IdentityConfiguration?
+
+    /// Creates a node entry; the configuration loader checks the values.
+    public init(
+        name: String, profile: Profile = .generic, datadir: String? = nil, stores: [StoreConfiguration] = [],
+        backups: BackupPlan? = nil, identity: IdentityConfiguration? = nil
+    ) {
+        self.name = name
+        self.profile = profile
+        self.datadir = datadir
+        self.stores = stores
+        self.backups = backups
+        self.identity = identity
+    }
+
+    /// `path` made absolute: kept if it is, else read inside ``datadir``.
+    ///
+    /// The loader refuses relative store paths on a node without a datadir, so
+    /// a nil datadir here means `path` was absolute.
+    public func resolvedPath(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let datadir else { return path }
+        return ConfigValidator.joinPath(datadir, path)
+    }
+}
+
+extension NodeConfiguration: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case name, profile, datadir, stores, backups, identity
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import LifeboatCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A `moto_server` (the S3 API of the moto Python package) on a free loopback port, for tests.
+///
+/// ```swift
+/// let moto = try MotoServer.start()
+/// defer { moto.stop() }
+/// let url = "s3:\(moto.endpoint)/bucket/prefix"
+/// ```
+/// Starting fails with `.unsupported` and a clear message when `moto_server` is not installed
+/// (`pip install 'moto[server]'`); tests must not skip then. A watchdog kills the server when
+/// the test process dies without calling ``stop()``.
+public final class MotoServer: @unchecked Sendable {
+    /// `http://127.0.0.1:PORT`.
+    public let endpoint: String
+    /// The port it listens on.
+    public let port: Int
+
+    private let serverID: pid_t
+    private let watchdogID: pid_t
+    /// The write end of the watchdog's stdin: the kernel closes it when this process dies, however it dies.
+    private let lifeline: Int32
+    private let logPath: String
+    private let lock = NSLock()
+    private var stopped = false
+
+    private init(serverID: pid_t, watchdogID: pid_t, lifeline: Int32, port: Int, logPath: String) {
+        self.serverID = serverID
+        self.watchdogID = watchdogID
+        self.lifeline = lifeline
+        self.port = port
+        self.endpoint = "http://127.0.0.1:\(port)"
+        self.logPath = logPath
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Starts a server and waits until it answers HTTP; `environment` adds variables such as
+    /// `INITIAL_NO_AUTH_ACTION_COUNT`.
+    public static func start(environment: [String: String] = [:]) throws -> MotoServer {
+        var lastError: LifeboatError?
+        // A port picked as free can be taken before moto binds it; another port usually works.
+        for _ in 0..<3 {
+            do {
+                return try launch(port: try freeLoopbackPort(), environment: environment)
+            } catch let error as LifeboatError where error.code == .io {
+                lastError = error
+            }
+        }
+        throw lastError ?? LifeboatError(.io, "moto_server did not start")
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after five seconds) and its watchdog, and removes the log.
+    public func stop() {
+        let shouldStop = lock.withLock {
+            defer { stopped = true }
+            return !stopped
+        }
+        guard shouldStop else { return }
+        // The watchdog goes first, so it can never signal a reused process id.
+        Self.terminate(watchdogID, grace: 0)
+        close(lifeline)
+        Self.terminate(serverID, grace: 5)
+        unlink(logPath)
+    }
+
+    /// The server's log so far (requests and errors), for failure messages.
+    public func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    // MARK: - Processes
+
+    private static func launch(port: Int, environment: [String: String]) throws -> MotoServer {
+        let logPath = NSTemporaryDirectory() + "/lifeboat-moto-\(port)-\(UInt32.random(in: .min ... .max)).log"
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let serverID: pid_t
+        do {
+            // A file, not a pipe: moto logs every request and would block on a full pipe nobody reads.
+            serverID = try spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)], environment: merged, output: logPath)
+        } catch let error as LifeboatError {
+            unlink(logPath)
+            throw LifeboatError(
+                .unsupported, "could not start moto_server (install it with: pip install 'moto[server]'): \(error.message)")
+        }
+        // Kills the server when its stdin reaches end of file, which happens when this process
+        // dies before stop(): no server outlives a crashed test run.
+        var lifeline: [Int32] = [-1, -1]
+        guard pipe(&lifeline) == 0 else {
+            terminate(serverID, grace: 0)
+            throw LifeboatError(.io, "could not create a pipe for the moto_server watchdog: \(String(cString: strerror(errno)))")
+        }
+        for descriptor in lifeline { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        let watchdogID: pid_t
+        do {
+            watchdogID = try spawn(
+                ["/bin/sh", "-c", "read _ignored; kill -9 \(serverID) 2>/dev/null"], environment: merged, output: "/dev/null",
+                input: lifeline[0])
+        } catch {
+            terminate(serverID, grace: 0)
+            close(lifeline[0])
+            close(lifeline[1])
+            throw error
+        }
+        close(lifeline[0])
+        let server = MotoServer(serverID: serverID, watchdogID: watchdogID, lifeline: lifeline[1], port: port, logPath: logPath)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let status = exitStatus(serverID) {
+                let output = server.log()
+                server.stop()
+                if status == 127 || output.contains("No module named") {
+                    throw LifeboatError(
+                        .unsupported,
+                        "moto_server is not installed or broken (exit status \(status)); install it with: pip install 'moto[server]'\n\(output)")
+                }
+                throw LifeboatError(.io, "moto_server on port \(port) exited with status \(status) before answering:\n\(output)")
+            }
+            if answersHTTP(port: port) { return server }
+            usleep(100_000)
+        }
+        let output = server.log()
+        server.stop()
+        throw LifeboatError(.unsupported, "moto_server on port \(port) did not answer within 60 seconds:\n\(output)")
+    }
+
+    /// Starts a program found on PATH with default signal handling and an empty signal mask.
+    ///
+    /// Foundation's `Process` passes on the spawning thread's signal mask, and dispatch worker
+    /// threads block SIGTERM: a server started that way can never be stopped politely.
+    private static func spawn(
+        _ arguments: [String], environment: [String: String], output: String, input: Int32? = nil
+    ) throws -> pid_t {
+        #if canImport(Glibc)
+            var actions = posix_spawn_file_actions_t()
+            var attributes = posix_spawnattr_t()
+        #else
+            var actions: posix_spawn_file_actions_t?
+            var attributes: posix_spawnattr_t?
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var processID = pid_t()
+        let result = posix_spawnp(&processID, arguments[0], &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw LifeboatError(.io, "could not run \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return processID
+    }
+
+    /// The exit status once the child has ended (and is reaped), nil while it runs.
+    private static func exitStatus(_ processID: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let result = waitpid(processID, &status, WNOHANG)
+        if result == 0 { return nil }
+        if result < 0 { return -1 }  // already reaped
+        // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// Sends SIGTERM, waits up to `grace` seconds, then SIGKILL, and reaps the child.
+    private static func terminate(_ processID: pid_t, grace: TimeInterval) {
+        guard exitStatus(processID) == nil else { return }
+        kill(processID, grace > 0 ? SIGTERM : SIGKILL)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            if exitStatus(processID) != nil { return }
+            usleep(20_000)
+        }
+        kill(processID, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(processID, &status, 0)
+    }
+
+    /// Asks the loopback port for a port nobody uses right now.
+    private static func freeLoopbackPort() throws -> Int {
+        let descriptor = socket(AF_INET, streamSocketType, 0)
+        guard descriptor >= 0 else { throw LifeboatError(.io, "could not create a socket: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw LifeboatError(.io, "could not bind a loopback socket: \(String(cString: strerror(errno)))") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { throw LifeboatError(.io, "could not read a socket's port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether a plain HTTP request to moto's own API gets an answer (which counts as no S3 action).
+    private static func answersHTTP(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, streamSocketType, 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        let request = Array("GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(descriptor, $0.baseAddress, $0.count, 0) }) == request.count else { return false }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard got > 0 else { return false }
+        return String(decoding: buffer.prefix(got), as: UTF8.self).hasPrefix("HTTP/1.")
+    }
+
+    #if canImport(Glibc)
+        private static let streamSocketType = Int32(SOCK_STREAM.rawValue)
+    #else
+        private static let streamSocketType = SOCK_STREAM
+    #endif
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}

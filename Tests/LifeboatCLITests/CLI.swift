@@ -1,0 +1,76 @@
+import Foundation
+import LifeboatTestSupport
+
+/// Runs the built `lifeboat` binary as a separate process, as scripts do.
+struct CLI {
+    let environment: [String: String]
+
+    /// The binary next to the test bundle (`.build/<config>/lifeboat`).
+    static let binary: String = {
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bundleDir, bundleDir.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("lifeboat").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/lifeboat").path
+    }()
+
+    init(password: String? = "cli test password", extra: [String: String] = [:]) {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "LIFEBOAT_PASSWORD")
+        env.removeValue(forKey: "LIFEBOAT_REPOSITORY")
+        if let password { env["LIFEBOAT_PASSWORD"] = password }
+        environment = env.merging(extra) { $1 }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs to completion.
+    func run(_ arguments: [String], stdin: FileHandle? = nil) throws -> Result {
+        let process = try start(arguments)
+        let out = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        let err = (process.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts without waiting (for kill tests).
+    func start(_ arguments: [String], quiet: Bool = false) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        if quiet {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        } else {
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+        }
+        try process.run()
+        return process
+    }
+}
+
+/// Writes `count` bytes of pseudo-random data (incompressible) to a file.
+func writeRandomFile(_ path: String, bytes count: Int, seed: UInt64) throws {
+    var state = seed
+    var data = Data(count: count)
+    data.withUnsafeMutableBytes { buf in
+        let words = buf.bindMemory(to: UInt64.self)
+        for i in 0..<words.count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            words[i] = z ^ (z >> 31)
+        }
+    }
+    try data.write(to: URL(fileURLWithPath: path))
+}

@@ -1,0 +1,119 @@
+import Foundation
+import LifeboatTestSupport
+import Testing
+
+@Suite struct CLITests {
+    let cli = CLI()
+
+    /// A repository and a small source tree in a fresh temp directory.
+    func setUp() throws -> (TemporaryDirectory, repo: String, source: String) {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-cli")
+        let repo = dir.appending("repo")
+        let source = dir.appending("node")
+        try FileManager.default.createDirectory(atPath: source + "/vcr", withIntermediateDirectories: true)
+        try writeRandomFile(source + "/vcr/data.bin", bytes: 300_000, seed: 1)
+        try Data("NutsOrganizationCredential:\n  - did:nuts:1\n".utf8).write(to: URL(fileURLWithPath: source + "/vcr/trusted_issuers.yaml"))
+        let r = try cli.run(["init", "--repo", repo])
+        #expect(r.status == 0, "\(r.stderr)")
+        return (dir, repo, source)
+    }
+
+    @Test func backupSnapshotsRestoreWithJSON() throws {
+        let (dir, repo, source) = try setUp()
+        defer { dir.remove() }
+        let backup = try cli.run(["backup", "--repo", repo, "--tag", "nightly", "--node", "nuts-1", "--json", source])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])
+        let id = try #require(summary["snapshot_id"] as? String)
+        #expect(id.count == 64)
+        #expect(summary["files"] as? Int == 2)
+        let list = try cli.run(["snapshots", "--repo", repo, "--json"])
+        #expect(list.status == 0)
+        let snaps = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(snaps.count == 1)
+        #expect(snaps[0]["id"] as? String == id)
+        #expect(snaps[0]["tags"] as? [String] == ["nightly"])
+        #expect(snaps[0]["node"] as? String == "nuts-1")
+        #expect(snaps[0]["kind"] as? String == "state")
+        #expect(!list.stdout.contains("cli test password"))
+        let target = dir.appending("out")
+        let restore = try cli.run(["restore", "--repo", repo, String(id.prefix(8)), "--target", target])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: source + "/vcr/data.bin", andPath: target + "/node/vcr/data.bin"))
+        let again = try cli.run(["restore", "--repo", repo, "latest", "--target", target])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("not empty"))
+        #expect(again.stderr.split(separator: "\n").count == 1, "one line: \(again.stderr)")
+        let stats = try cli.run(["stats", "--repo", repo, "--json"])
+        let s = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect((s["logical_bytes"] as? Int ?? 0) > 300_000)
+        #expect((s["stored_bytes"] as? Int ?? 0) > 0)
+        #expect(s["dedup_ratio"] != nil)
+    }
+
+    @Test func badInputGetsOneLineAndAnExitCode() throws {
+        let (dir, repo, source) = try setUp()
+        defer { dir.remove() }
+        let wrong = try CLI(password: "nope").run(["snapshots", "--repo", repo])
+        #expect(wrong.status == 12)
+        #expect(wrong.stderr.contains("wrong password"))
+        let missing = try cli.run(["snapshots", "--repo", dir.appending("nothing")])
+        #expect(missing.status == 10)
+        #expect(missing.stderr.contains("no Lifeboat repository"))
+        let notRepo = try cli.run(["snapshots", "--repo", source])
+        #expect(notRepo.status == 10)
+        let unknown = try cli.run(["restore", "--repo", repo, "abcdef12", "--target", dir.appending("x")])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("abcdef12"))
+        let noPassword = try CLI(password: nil).run(["snapshots", "--repo", repo])
+        #expect(noPassword.status == 64)
+        #expect(noPassword.stderr.contains("LIFEBOAT_PASSWORD"))
+        let noPath = try cli.run(["backup", "--repo", repo, dir.appending("does-not-exist")])
+        #expect(noPath.status == 64)
+        #expect(noPath.stderr.contains("does-not-exist"))
+        let badKeep = try cli.run(["forget", "--repo", repo, "--keep-last", "0"])
+        #expect(badKeep.status == 64)
+        let twice = try cli.run(["init", "--repo", repo])
+        #expect(twice.status != 0)
+        #expect(twice.stderr.contains("already exists"))
+        for r in [wrong, missing, notRepo, unknown, noPassword, twice] {
+            #expect(r.stderr.split(separator: "\n").count == 1, "not one line: \(r.stderr)")
+            #expect(!r.stderr.contains("cli test password"))
+        }
+    }
+
+    @Test func checkNamesAFlippedByteInAPack() throws {
+        let (dir, repo, source) = try setUp()
+        defer { dir.remove() }
+        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        #expect(try cli.run(["check", "--repo", repo, "--read-data"]).status == 0)
+        let packs = FileManager.default.enumerator(atPath: repo + "/data")?.compactMap { $0 as? String }.filter { $0.count > 10 } ?? []
+        let pack = try #require(packs.first)
+        let path = repo + "/data/" + pack
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[100] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let check = try cli.run(["check", "--repo", repo, "--read-data"])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains((pack as NSString).lastPathComponent))
+        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        #expect(restore.status == 1)
+        #expect(restore.stderr.contains("data.bin"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appending("out/node/vcr/data.bin")))
+    }
+
+    @Test func keyFileAndKeyCommands() throws {
+        let (dir, repo, _) = try setUp()
+        defer { dir.remove() }
+        let keyFile = dir.appending("repo.key")
+        #expect(try cli.run(["key", "generate", "-o", keyFile]).status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try cli.run(["key", "add", "--repo", repo, "--new-key-file", keyFile]).status == 0)
+        let list = try CLI(password: nil).run(["key", "list", "--repo", repo, "--key-file", keyFile, "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(keys.count == 2)
+        #expect(keys.filter { $0["current"] as? Bool == true }.first?["kind"] as? String == "keyfile")
+    }
+}
