@@ -330,16 +330,34 @@ final class Archiver {
     private func process(
         _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher, uploads: inout Uploads
     ) async throws -> ([ChunkRef], StreamingSHA256, ChunkBatch?, any ChunkBatcher) {
+        let stage = try await hashAndSeal(batch, sha: sha, batcher: batcher)
+        var refs: [ChunkRef] = []
+        refs.reserveCapacity(stage.ids.count)
+        for (i, id) in stage.ids.enumerated() {
+            refs.append(ChunkRef(id: id, length: batch.lengths[i]))
+            // Two parts may have sealed the same new chunk: store it once.
+            if let data = stage.sealed[i], !pendingIDs.contains(id) {
+                try await append(type: .data, id: id, sealed: data, rawLength: batch.lengths[i], uploads: &uploads)
+            }
+        }
+        return (refs, stage.digest, stage.following, stage.reader)
+    }
+
+    /// The parallel half of ``process``. It works on snapshots of the index and pending
+    /// set that end with this call, so the appends that follow never copy the index.
+    private func hashAndSeal(
+        _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher
+    ) async throws -> (ids: [ObjectID], sealed: [Int: Data], digest: StreamingSHA256, following: ChunkBatch?, reader: any ChunkBatcher) {
         let key = repo.key
         let n = batch.lengths.count
-        var starts = [Int]()
-        starts.reserveCapacity(n)
+        var offsets = [Int]()
+        offsets.reserveCapacity(n)
         var offset = 0
         for l in batch.lengths {
-            starts.append(offset)
+            offsets.append(offset)
             offset += l
         }
-        let offsets = starts
+        let starts = offsets
         let known = index
         let pending = pendingIDs
         let contexts = self.contexts
@@ -370,7 +388,7 @@ final class Archiver {
                         partIDs.reserveCapacity(range.count)
                         var partSealed: [Int: Data] = [:]
                         for i in range {
-                            let chunk = UnsafeRawBufferPointer(rebasing: buf[offsets[i]..<(offsets[i] + batch.lengths[i])])
+                            let chunk = UnsafeRawBufferPointer(rebasing: buf[starts[i]..<(starts[i] + batch.lengths[i])])
                             let id = key.chunkID(chunk)
                             partIDs.append(id)
                             if !known.contains(id) && !pending.contains(id) {
@@ -393,17 +411,11 @@ final class Archiver {
                 }
             }
         }
-        var refs: [ChunkRef] = []
-        refs.reserveCapacity(n)
-        for i in 0..<n {
-            guard let id = ids[i] else { throw LifeboatError(.internalError, "chunk \(i) of a batch was not hashed") }
-            refs.append(ChunkRef(id: id, length: batch.lengths[i]))
-            // Two parts may have sealed the same new chunk: store it once.
-            if let data = sealed[i], !pendingIDs.contains(id) {
-                try await append(type: .data, id: id, sealed: data, rawLength: batch.lengths[i], uploads: &uploads)
-            }
+        let all = try ids.enumerated().map { i, id in
+            guard let id else { throw LifeboatError(.internalError, "chunk \(i) of a batch was not hashed") }
+            return id
         }
-        return (refs, digest, following, reader)
+        return (all, sealed, digest, following, reader)
     }
 
     /// Stores one tree or chunk-list blob (deduplicated) and returns its id.

@@ -138,7 +138,7 @@ import Testing
 
     @Test(arguments: 1...2)
     func imageIsConsistentWhileAnotherProcessCommits(round: Int) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: sqliteShell), "the sqlite3 shell is needed: apt-get install sqlite3")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.sqliteShell), "the sqlite3 shell is needed: apt-get install sqlite3")
         let dir = try TemporaryDirectory()
         let path = dir.path("shared.db")
         let observer = try TestDatabase(path: path)
