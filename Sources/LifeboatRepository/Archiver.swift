@@ -113,7 +113,8 @@ final class Archiver {
         for p in absolute {
             let name = (p as NSString).lastPathComponent
             guard seen.insert(name).inserted else {
-                throw LifeboatError(.invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
+                throw LifeboatError(
+                    .invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
             }
             _ = try FileMetadata.lstat(p)
         }
@@ -167,7 +168,8 @@ final class Archiver {
 
     // MARK: Walking
 
-    private func archive(path: String, name: String, relative: String, parent: TreeNode?, uploads: inout Uploads) async throws -> TreeNode? {
+    private func archive(path: String, name: String, relative: String, parent: TreeNode?, uploads: inout Uploads) async throws -> TreeNode?
+    {
         let meta: FileMetadata
         do {
             meta = try FileMetadata.lstat(path)
@@ -194,7 +196,10 @@ final class Archiver {
             let skipped = Self.databaseSidecars(in: path, names: children)
             var nodes: [TreeNode] = []
             for child in children where !skipped.contains(child) {
-                if let n = try await archive(path: path + "/" + child, name: child, relative: relative + "/" + child, parent: parentChildren[child], uploads: &uploads) {
+                if let n = try await archive(
+                    path: path + "/" + child, name: child, relative: relative + "/" + child, parent: parentChildren[child],
+                    uploads: &uploads)
+                {
                     nodes.append(n)
                 }
             }
@@ -243,7 +248,9 @@ final class Archiver {
         return PageFileFormat.detect(header: Array(header))
     }
 
-    private func archiveFile(path: String, relative: String, meta: FileMetadata, parent: TreeNode?, node: inout TreeNode, uploads: inout Uploads) async throws {
+    private func archiveFile(
+        path: String, relative: String, meta: FileMetadata, parent: TreeNode?, node: inout TreeNode, uploads: inout Uploads
+    ) async throws {
         summary.files += 1
         summary.bytes += meta.size
         let sniffed = meta.size >= 100 ? Self.sniff(path) : nil
@@ -279,7 +286,9 @@ final class Archiver {
                 batcher = SQLiteBatcher(reader: r, pagesPerBatch: perBatch)
             } else {
                 if sniffed.format == .sqlite {
-                    warnings.append("\(path): could not open as a live SQLite database; copied as plain pages (may be inconsistent if it is being written)")
+                    warnings.append(
+                        "\(path): could not open as a live SQLite database; copied as plain pages (may be inconsistent if it is being written)"
+                    )
                 }
                 batcher = PageFileBatcher(fd: fd, path: path, pageSize: sniffed.pageSize, pagesPerBatch: perBatch)
             }
@@ -313,7 +322,10 @@ final class Archiver {
     }
 
     private func report(_ current: String) {
-        progress.report(ProgressEvent(phase: "backup", bytesDone: doneBytes, bytesTotal: totalBytes, filesDone: summary.files, filesTotal: totalFiles, current: current))
+        progress.report(
+            ProgressEvent(
+                phase: "backup", bytesDone: doneBytes, bytesTotal: totalBytes, filesDone: summary.files, filesTotal: totalFiles,
+                current: current))
     }
 
     // MARK: Chunks

@@ -48,7 +48,12 @@ struct Checker {
         try await loadIndexes()
         let stored = try await checkPacksPresent()
         var index = ChunkIndex(capacity: blobs.count)
-        for (id, where_) in blobs { index.insert(PackEntry(type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length, rawLength: where_.entry.rawLength), pack: where_.pack) }
+        for (id, where_) in blobs {
+            index.insert(
+                PackEntry(
+                    type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length,
+                    rawLength: where_.entry.rawLength), pack: where_.pack)
+        }
         try await checkSnapshots(index: index)
         if readData { try await readPacks(stored) }
     }
@@ -92,7 +97,8 @@ struct Checker {
             }
         }
         for info in stored where ObjectID(hex: info.name.name).map({ indexedPacks[$0] == nil }) ?? true {
-            report.warnings.append("pack \(info.name) is not in any index (left by an interrupted backup or prune; `lifeboat prune` removes it)")
+            report.warnings.append(
+                "pack \(info.name) is not in any index (left by an interrupted backup or prune; `lifeboat prune` removes it)")
         }
         return stored
     }
@@ -160,7 +166,9 @@ struct Checker {
             guard let packID = ObjectID(hex: info.name.name) else { continue }
             defer {
                 done += Int64(info.size)
-                progress.report(ProgressEvent(phase: "check", bytesDone: done, bytesTotal: total, filesDone: report.packsRead, filesTotal: stored.count))
+                progress.report(
+                    ProgressEvent(phase: "check", bytesDone: done, bytesTotal: total, filesDone: report.packsRead, filesTotal: stored.count)
+                )
             }
             let data: Data
             do {
@@ -183,7 +191,9 @@ struct Checker {
             for e in entries {
                 let start = data.startIndex + Int(e.offset)
                 do {
-                    _ = try repo.openBlob(data[start..<(start + Int(e.length))], id: e.id, pack: packID, expectedLength: e.type == .data ? Int(e.rawLength) : nil)
+                    _ = try repo.openBlob(
+                        data[start..<(start + Int(e.length))], id: e.id, pack: packID,
+                        expectedLength: e.type == .data ? Int(e.rawLength) : nil)
                 } catch let err as LifeboatError {
                     report.errors.append(err.message)
                 }

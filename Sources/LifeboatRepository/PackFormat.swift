@@ -102,7 +102,8 @@ struct PackBuilder {
     var size: Int { bytes.count }
 
     mutating func append(type: BlobType, id: ObjectID, sealed: Data, rawLength: Int) {
-        entries.append(PackEntry(type: type, id: id, offset: UInt32(bytes.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
+        entries.append(
+            PackEntry(type: type, id: id, offset: UInt32(bytes.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
         bytes.append(sealed)
     }
 

@@ -71,7 +71,8 @@ extension Repository {
             }
         }
         if let missing = used.first(where: { !placed.contains($0) }) {
-            throw LifeboatError(.corrupted, "refusing to prune: blob \(missing.short), used by a snapshot, is in no stored pack; run `lifeboat check`")
+            throw LifeboatError(
+                .corrupted, "refusing to prune: blob \(missing.short), used by a snapshot, is in no stored pack; run `lifeboat check`")
         }
 
         var newIndex = IndexFile(supersedes: indexIDs)
@@ -111,7 +112,9 @@ extension Repository {
             report.bytesFreed += Int64(size)
         }
         report.packsDeleted -= report.packsRewritten
-        logger.info("prune finished", metadata: ["prune.packs_deleted": "\(report.packsDeleted)", "prune.packs_rewritten": "\(report.packsRewritten)"])
+        logger.info(
+            "prune finished",
+            metadata: ["prune.packs_deleted": "\(report.packsDeleted)", "prune.packs_rewritten": "\(report.packsRewritten)"])
         return report
     }
 

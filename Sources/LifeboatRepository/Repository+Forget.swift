@@ -43,7 +43,10 @@ extension Repository {
     ) async throws -> ForgetResult {
         try policy.validate()
         guard !policy.isEmpty else {
-            throw LifeboatError(.invalidArgument, "no keep rule given: pass at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly (forget never removes everything)")
+            throw LifeboatError(
+                .invalidArgument,
+                "no keep rule given: pass at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly (forget never removes everything)"
+            )
         }
         return try await withLock(exclusive: !dryRun, operation: "forget") {
             let all = try await self.snapshots().filter {

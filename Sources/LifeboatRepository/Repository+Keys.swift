@@ -52,7 +52,8 @@ extension Repository {
         case .keyFile: what = "the key file does not open"
         }
         if !damaged.isEmpty {
-            throw LifeboatError(.wrongPassword, "\(what) for repository \(storage.location); damaged key slot(s): \(damaged.joined(separator: ", "))")
+            throw LifeboatError(
+                .wrongPassword, "\(what) for repository \(storage.location); damaged key slot(s): \(damaged.joined(separator: ", "))")
         }
         throw LifeboatError(.wrongPassword, "\(what) for repository \(storage.location): no key slot opened with it")
     }
@@ -68,7 +69,9 @@ extension Repository {
             guard !p.isEmpty else { throw LifeboatError(.invalidArgument, "the password is empty") }
             slot = try KeySlot.wrap(key, password: p, scryptN: scryptN, host: host, user: user)
         case .keyFile(let k):
-            guard k.count >= 16 else { throw LifeboatError(.invalidArgument, "the key file holds fewer than 16 bytes; generate one with `lifeboat key generate`") }
+            guard k.count >= 16 else {
+                throw LifeboatError(.invalidArgument, "the key file holds fewer than 16 bytes; generate one with `lifeboat key generate`")
+            }
             slot = try KeySlot.wrap(key, keyFile: k, host: host, user: user)
         }
         let bytes = try JSONEncoder.lifeboat.encode(slot)
@@ -86,7 +89,10 @@ extension Repository {
             guard let slot = try? JSONDecoder.lifeboat.decode(KeySlot.self, from: bytes) else {
                 throw LifeboatError(.corrupted, "key slot \(info.name) is damaged (not valid JSON)")
             }
-            out.append(KeySlotInfo(id: info.name.name, kind: slot.kind.rawValue, created: slot.created, user: slot.user, host: slot.host, current: info.name.name == currentID))
+            out.append(
+                KeySlotInfo(
+                    id: info.name.name, kind: slot.kind.rawValue, created: slot.created, user: slot.user, host: slot.host,
+                    current: info.name.name == currentID))
         }
         return out.sorted { $0.created < $1.created }
     }
@@ -103,7 +109,8 @@ extension Repository {
             throw LifeboatError(.invalidArgument, "key \(victim.id.prefix(8)) is the only key slot; add another before removing it")
         }
         guard !victim.current else {
-            throw LifeboatError(.invalidArgument, "key \(victim.id.prefix(8)) is the one in use; open the repository with another key to remove it")
+            throw LifeboatError(
+                .invalidArgument, "key \(victim.id.prefix(8)) is the one in use; open the repository with another key to remove it")
         }
         try await storage.delete(ObjectName(.keys, victim.id))
         return victim.id

@@ -61,7 +61,10 @@ public final class Repository: Sendable {
             throw LifeboatError(.corrupted, "repository config is damaged: \(error)")
         }
         guard config.version == RepositoryConfig.currentVersion else {
-            throw LifeboatError(.unsupported, "repository format version \(config.version) is not supported by this build (it reads version \(RepositoryConfig.currentVersion))")
+            throw LifeboatError(
+                .unsupported,
+                "repository format version \(config.version) is not supported by this build (it reads version \(RepositoryConfig.currentVersion))"
+            )
         }
         return Repository(storage: storage, key: key, config: config, logger: logger)
     }
@@ -203,7 +206,8 @@ public final class Repository: Sendable {
         }
         let matches = all.filter { $0.id.hex.hasPrefix(lower) }
         if matches.count > 1 {
-            throw LifeboatError(.invalidArgument, "snapshot id prefix \"\(ref)\" is ambiguous (\(matches.count) snapshots match); give more characters")
+            throw LifeboatError(
+                .invalidArgument, "snapshot id prefix \"\(ref)\" is ambiguous (\(matches.count) snapshots match); give more characters")
         }
         guard let found = matches.first else {
             throw LifeboatError(.notFound, "snapshot \(ref) not found in repository \(storage.location)")

@@ -109,7 +109,10 @@ extension Repository {
         for (name, record) in try await locks() where name != own {
             guard let record, !record.isStale() else { continue }
             if exclusive || record.exclusive {
-                throw LifeboatError(.locked, "repository \(storage.location) is locked: \(record.describe); wait for it to finish, or run `lifeboat unlock` if that process is gone")
+                throw LifeboatError(
+                    .locked,
+                    "repository \(storage.location) is locked: \(record.describe); wait for it to finish, or run `lifeboat unlock` if that process is gone"
+                )
             }
         }
     }

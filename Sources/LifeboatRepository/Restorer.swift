@@ -76,7 +76,10 @@ final class Restorer {
             }
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
             if !entries.isEmpty && !force {
-                throw LifeboatError(.alreadyExists, "restore target \(target) is not empty (\(entries.count) entries); choose an empty directory or pass --force to overwrite")
+                throw LifeboatError(
+                    .alreadyExists,
+                    "restore target \(target) is not empty (\(entries.count) entries); choose an empty directory or pass --force to overwrite"
+                )
             }
         } else {
             do {
@@ -93,7 +96,11 @@ final class Restorer {
             if fnmatch(pattern, relative, 0) == 0 { return true }
             // A directory is entered when a pattern could match below it, and a path
             // below a matched directory is included with it.
-            if isDirectory && (pattern.hasPrefix(relative + "/") || fnmatch(pattern, relative + "/x", FNM_PATHNAME) == 0 || pattern.contains("*")) { return true }
+            if isDirectory
+                && (pattern.hasPrefix(relative + "/") || fnmatch(pattern, relative + "/x", FNM_PATHNAME) == 0 || pattern.contains("*"))
+            {
+                return true
+            }
             var prefix = relative
             while let slash = prefix.lastIndex(of: "/") {
                 prefix = String(prefix[..<slash])
@@ -199,7 +206,8 @@ final class Restorer {
                         out.reserveCapacity(run.blobs.reduce(0) { $0 + $1.rawLength })
                         for b in run.blobs {
                             let start = data.startIndex + b.offset
-                            out += try repo.openBlob(data[start..<(start + b.length)], id: b.id, pack: run.pack, expectedLength: b.rawLength)
+                            out += try repo.openBlob(
+                                data[start..<(start + b.length)], id: b.id, pack: run.pack, expectedLength: b.rawLength)
                         }
                         return (i, out)
                     }
@@ -216,7 +224,10 @@ final class Restorer {
                         written += Int64(chunk.count)
                         result.bytes += Int64(chunk.count)
                         nextToWrite += 1
-                        progress.report(ProgressEvent(phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0, current: relative))
+                        progress.report(
+                            ProgressEvent(
+                                phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0,
+                                current: relative))
                     }
                     _ = try await launchNext()
                 }
@@ -301,7 +312,8 @@ struct RunPlanner {
                     last.length += loc.length
                     runs[runs.count - 1] = last
                 } else {
-                    runs.append(BlobRun(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
+                    runs.append(
+                        BlobRun(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
                 }
             }
         }

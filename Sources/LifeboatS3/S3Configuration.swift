@@ -54,7 +54,8 @@ public struct S3Configuration: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> S3Configuration {
         let location = try S3Location.parse(url: url)
-        let region = region ?? [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]]
+        let region =
+            region ?? [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]]
             .compactMap { $0 }.first { !$0.isEmpty } ?? "us-east-1"
         let credentials = try credentials ?? S3Credentials.resolve(environment: environment)
         return S3Configuration(location: location, region: region, credentials: credentials)

@@ -26,7 +26,9 @@ struct S3Endpoint: Hashable, Sendable {
         var host = authority
         var port: Int?
         // An IPv6 address has colons of its own: the port comes after the closing bracket.
-        let portSeparator = authority.hasPrefix("[") ? authority.range(of: "]:")?.upperBound : authority.lastIndex(of: ":").map { authority.index(after: $0) }
+        let portSeparator =
+            authority.hasPrefix("[")
+            ? authority.range(of: "]:")?.upperBound : authority.lastIndex(of: ":").map { authority.index(after: $0) }
         if let portStart = portSeparator {
             host = authority[..<authority.index(before: portStart)]
             guard let number = Int(authority[portStart...]), (1...65535).contains(number) else {

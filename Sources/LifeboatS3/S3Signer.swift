@@ -38,7 +38,8 @@ struct S3Signer: Sendable {
         let scope = "\(timestamp.day)/\(region)/\(service)/aws4_request"
         let toSign = Self.stringToSign(canonicalRequest: canonical.text, timestamp: timestamp, scope: scope)
         let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: signingKey(day: timestamp.day)))
-        return "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope),SignedHeaders=\(canonical.signedHeaders),Signature=\(signature)"
+        return
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope),SignedHeaders=\(canonical.signedHeaders),Signature=\(signature)"
     }
 
     /// The canonical request and the `SignedHeaders` list.

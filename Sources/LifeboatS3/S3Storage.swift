@@ -57,11 +57,14 @@ public final class S3Storage: ObjectStorage {
     public func createBucket() async throws {
         let region = configuration.region
         // us-east-1 is the default and S3 rejects naming it as a constraint.
-        let body = region == "us-east-1" ? nil : Data(
-            """
-            <CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\
-            <LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>
-            """.utf8)
+        let body =
+            region == "us-east-1"
+            ? nil
+            : Data(
+                """
+                <CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\
+                <LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>
+                """.utf8)
         let request = S3Request(method: .PUT, key: nil, body: body, what: "create bucket")
         let response = try await client.send(request, maximumBodySize: S3Client.errorBodyLimit)
         if response.isSuccess || response.error?.code == "BucketAlreadyOwnedByYou" {

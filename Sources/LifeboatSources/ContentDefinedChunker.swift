@@ -146,7 +146,8 @@ public struct ContentDefinedChunker: Sendable {
                             break
                         }
                         guard n <= capacity - filled else {
-                            throw LifeboatError(.internalError, "chunker read callback returned \(n) bytes for a \(capacity - filled)-byte buffer")
+                            throw LifeboatError(
+                                .internalError, "chunker read callback returned \(n) bytes for a \(capacity - filled)-byte buffer")
                         }
                         filled += n
                     }

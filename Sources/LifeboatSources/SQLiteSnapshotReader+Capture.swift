@@ -126,7 +126,9 @@ extension SQLiteSnapshotReader {
         }
     }
 
-    private static func queryInteger(_ sql: String, on connection: OpaquePointer, path: String, busyTimeout: Duration)
+    private static func queryInteger(
+        _ sql: String, on connection: OpaquePointer, path: String, busyTimeout: Duration
+    )
         throws -> Int
     {
         var statement: OpaquePointer?
@@ -159,7 +161,9 @@ extension SQLiteSnapshotReader {
             return LifeboatError(.notFound, "no SQLite database at \(path)")
         case SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH, SQLITE_CANTOPEN:
             return LifeboatError(
-                .io, "cannot use \(path) while \(purpose): \(detail); the backup needs read-write access to the database and its directory to take the write lock briefly")
+                .io,
+                "cannot use \(path) while \(purpose): \(detail); the backup needs read-write access to the database and its directory to take the write lock briefly"
+            )
         default:
             return LifeboatError(.io, "SQLite failed on \(path) while \(purpose): \(detail)")
         }

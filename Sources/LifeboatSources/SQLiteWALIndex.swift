@@ -42,7 +42,9 @@ struct SQLiteWALIndex {
     /// (at or before `frameLimit`); the database file alone is then the snapshot.
     /// The frame at `frameLimit` must be a valid commit frame, or this throws, because
     /// SQLite's index and the file would then disagree about what is committed.
-    static func parse(_ wal: SQLiteVFSFile, pageSize expectedPageSize: Int, frameLimit: UInt32?) throws
+    static func parse(
+        _ wal: SQLiteVFSFile, pageSize expectedPageSize: Int, frameLimit: UInt32?
+    ) throws
         -> SQLiteWALIndex?
     {
         var header = [UInt8](repeating: 0, count: headerSize)
@@ -109,7 +111,8 @@ struct SQLiteWALIndex {
         if let frameLimit, frameLimit != lastCommit {
             throw LifeboatError(
                 .corrupted,
-                "\(wal.name): SQLite's WAL index says the last commit is frame \(frameLimit), but the valid frames of the WAL file end with a commit at frame \(lastCommit)")
+                "\(wal.name): SQLite's WAL index says the last commit is frame \(frameLimit), but the valid frames of the WAL file end with a commit at frame \(lastCommit)"
+            )
         }
         guard lastCommit > 0 else { return nil }
         return SQLiteWALIndex(

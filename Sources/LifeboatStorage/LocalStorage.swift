@@ -518,5 +518,9 @@ final class PendingSyncs: Sendable {
 
     func add(_ path: String) { paths.withLock { $0.append(path) } }
 
-    func take() -> [String] { paths.withLock { p in defer { p = [] }; return p } }
+    func take() -> [String] {
+        paths.withLock { p in
+            defer { p = [] }; return p
+        }
+    }
 }

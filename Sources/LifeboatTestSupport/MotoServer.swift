@@ -123,7 +123,8 @@ public final class MotoServer: @unchecked Sendable {
                 if status == 127 || output.contains("No module named") {
                     throw LifeboatError(
                         .unsupported,
-                        "moto_server is not installed or broken (exit status \(status)); install it with: pip install 'moto[server]'\n\(output)")
+                        "moto_server is not installed or broken (exit status \(status)); install it with: pip install 'moto[server]'\n\(output)"
+                    )
                 }
                 throw LifeboatError(.io, "moto_server on port \(port) exited with status \(status) before answering:\n\(output)")
             }

@@ -70,7 +70,8 @@ struct BackupCommand: AsyncParsableCommand {
                         blobsAdded: s.blobsAdded, seconds: s.seconds, warnings: result.warnings))
             } else if !options.quiet {
                 Output.line(
-                    "snapshot \(result.id.short) saved: \(s.files) files, \(ByteFormat.format(s.bytes)); added \(ByteFormat.format(s.bytesAdded)) (\(ByteFormat.format(s.bytesStored)) stored) in \(String(format: "%.2f", s.seconds)) s")
+                    "snapshot \(result.id.short) saved: \(s.files) files, \(ByteFormat.format(s.bytes)); added \(ByteFormat.format(s.bytesAdded)) (\(ByteFormat.format(s.bytesStored)) stored) in \(String(format: "%.2f", s.seconds)) s"
+                )
             }
             for w in result.warnings { Output.warn("warning: \(w)") }
             if !result.warnings.isEmpty {

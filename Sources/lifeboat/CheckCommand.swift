@@ -22,7 +22,9 @@ struct CheckCommand: AsyncParsableCommand {
                 try Output.json(report)
             } else if !options.quiet {
                 for w in report.warnings { Output.line("warning: \(w)") }
-                Output.line("checked \(report.snapshots) snapshots, \(report.packs) packs, \(report.blobs) blobs\(readData ? ", read \(report.packsRead) packs" : ""): \(report.errors.isEmpty ? "no errors" : "\(report.errors.count) error(s)")")
+                Output.line(
+                    "checked \(report.snapshots) snapshots, \(report.packs) packs, \(report.blobs) blobs\(readData ? ", read \(report.packsRead) packs" : ""): \(report.errors.isEmpty ? "no errors" : "\(report.errors.count) error(s)")"
+                )
             }
             for e in report.errors { Output.warn("error: \(e)") }
             if !report.errors.isEmpty { throw ExitCode(ExitStatus.failure) }

@@ -32,7 +32,10 @@ struct ForgetCommand: AsyncParsableCommand {
     var prune = false
 
     func validate() throws {
-        for (name, value) in [("keep-last", keepLast), ("keep-hourly", keepHourly), ("keep-daily", keepDaily), ("keep-weekly", keepWeekly), ("keep-monthly", keepMonthly)] {
+        for (name, value) in [
+            ("keep-last", keepLast), ("keep-hourly", keepHourly), ("keep-daily", keepDaily), ("keep-weekly", keepWeekly),
+            ("keep-monthly", keepMonthly),
+        ] {
             if let value, value < 1 { throw ValidationError("--\(name) must be 1 or more, got \(value)") }
         }
     }
@@ -40,7 +43,8 @@ struct ForgetCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let repo = try await options.open()
-            let policy = RetentionPolicy(keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly, keepMonthly: keepMonthly)
+            let policy = RetentionPolicy(
+                keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly, keepMonthly: keepMonthly)
             let result = try await repo.forget(policy: policy, node: node, dryRun: dryRun, prune: prune, progress: options.progress())
             if options.json {
                 try Output.json(result)
@@ -48,12 +52,17 @@ struct ForgetCommand: AsyncParsableCommand {
             }
             guard !options.quiet else { return }
             for g in result.groups {
-                Output.line("node \(g.node ?? "-"), \(g.kind.rawValue), paths \(g.paths.joined(separator: " ")): keep \(g.keep.count), \(dryRun ? "would remove" : "removed") \(g.remove.count)")
-                for k in g.keep { Output.line("  keep   \(k.id.prefix(8))  \(ISO8601.format(k.time, in: .gmt))  \(k.reasons.joined(separator: ", "))") }
+                Output.line(
+                    "node \(g.node ?? "-"), \(g.kind.rawValue), paths \(g.paths.joined(separator: " ")): keep \(g.keep.count), \(dryRun ? "would remove" : "removed") \(g.remove.count)"
+                )
+                for k in g.keep {
+                    Output.line("  keep   \(k.id.prefix(8))  \(ISO8601.format(k.time, in: .gmt))  \(k.reasons.joined(separator: ", "))")
+                }
                 for r in g.remove { Output.line("  remove \(r.prefix(8))") }
             }
             if let p = result.prune {
-                Output.line("pruned: \(p.packsDeleted) packs deleted, \(p.packsRewritten) rewritten, \(ByteFormat.format(p.bytesFreed)) freed")
+                Output.line(
+                    "pruned: \(p.packsDeleted) packs deleted, \(p.packsRewritten) rewritten, \(ByteFormat.format(p.bytesFreed)) freed")
             }
         }
     }

@@ -16,7 +16,8 @@ struct InitCommand: AsyncParsableCommand {
             if !location.hasPrefix("s3:"), FileManager.default.fileExists(atPath: location + "/config") {
                 throw LifeboatError(.alreadyExists, "a repository already exists at \(location)")
             }
-            let repo = try await Repository.initialize(storage: try await options.storage(creating: true), secret: secret, logger: options.logger())
+            let repo = try await Repository.initialize(
+                storage: try await options.storage(creating: true), secret: secret, logger: options.logger())
             if options.json {
                 try Output.json(["id": repo.config.id, "location": location])
             } else if !options.quiet {

@@ -62,7 +62,9 @@ struct KeyCommand: AsyncParsableCommand {
                 }
                 Output.line(" ID        Kind      User        Host                 Created")
                 for k in keys {
-                    Output.line("\(k.current ? "*" : " ")\(k.id.prefix(8))  \(k.kind.padding(toLength: 8, withPad: " ", startingAt: 0))  \(k.user.padding(toLength: 10, withPad: " ", startingAt: 0))  \(k.host.padding(toLength: 20, withPad: " ", startingAt: 0))  \(ISO8601.format(k.created, in: .gmt))")
+                    Output.line(
+                        "\(k.current ? "*" : " ")\(k.id.prefix(8))  \(k.kind.padding(toLength: 8, withPad: " ", startingAt: 0))  \(k.user.padding(toLength: 10, withPad: " ", startingAt: 0))  \(k.host.padding(toLength: 20, withPad: " ", startingAt: 0))  \(ISO8601.format(k.created, in: .gmt))"
+                    )
                 }
             }
         }
@@ -81,7 +83,11 @@ struct KeyCommand: AsyncParsableCommand {
             try await runReporting {
                 let repo = try await options.open()
                 let removed = try await repo.removeKey(id, current: try options.secret())
-                if options.json { try Output.json(["removed": removed]) } else if !options.quiet { Output.line("removed key \(removed.prefix(8))") }
+                if options.json {
+                    try Output.json(["removed": removed])
+                } else if !options.quiet {
+                    Output.line("removed key \(removed.prefix(8))")
+                }
             }
         }
     }
@@ -98,7 +104,10 @@ struct KeyCommand: AsyncParsableCommand {
                 guard !FileManager.default.fileExists(atPath: output) else {
                     throw LifeboatError(.alreadyExists, "\(output) already exists; refusing to overwrite a key file")
                 }
-                guard FileManager.default.createFile(atPath: output, contents: Data(KeySlot.generateKeyFile()), attributes: [.posixPermissions: 0o600]) else {
+                guard
+                    FileManager.default.createFile(
+                        atPath: output, contents: Data(KeySlot.generateKeyFile()), attributes: [.posixPermissions: 0o600])
+                else {
                     throw LifeboatError(.io, "cannot write key file \(output)")
                 }
                 Output.line("wrote key file \(output)")

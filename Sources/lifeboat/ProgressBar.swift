@@ -39,12 +39,14 @@ final class ProgressBar: ProgressReporter {
         let fraction = e.bytesTotal > 0 ? min(1, Double(e.bytesDone) / Double(e.bytesTotal)) : 0
         let width = 24
         let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+        let bar =
+            String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
         let rate = elapsed > 0 ? Double(e.bytesDone) / elapsed : 0
         let eta = rate > 0 && e.bytesTotal > e.bytesDone ? Double(e.bytesTotal - e.bytesDone) / rate : 0
         var current = e.current ?? ""
         if current.count > 30 { current = "…" + current.suffix(29) }
-        return "\r\u{1B}[K\(e.phase) [\(bar)] \(String(format: "%3d%%", Int(fraction * 100))) \(ByteFormat.format(e.bytesDone)) / \(ByteFormat.format(e.bytesTotal)) \(ByteFormat.format(Int64(rate)))/s ETA \(Int(eta) / 60):\(String(format: "%02d", Int(eta) % 60)) \(current)"
+        return
+            "\r\u{1B}[K\(e.phase) [\(bar)] \(String(format: "%3d%%", Int(fraction * 100))) \(ByteFormat.format(e.bytesDone)) / \(ByteFormat.format(e.bytesTotal)) \(ByteFormat.format(Int64(rate)))/s ETA \(Int(eta) / 60):\(String(format: "%02d", Int(eta) % 60)) \(current)"
     }
 }
 

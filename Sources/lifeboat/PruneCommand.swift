@@ -16,7 +16,9 @@ struct PruneCommand: AsyncParsableCommand {
             if options.json {
                 try Output.json(report)
             } else if !options.quiet {
-                Output.line("pruned: \(report.packsDeleted) packs deleted, \(report.packsRewritten) rewritten, \(report.blobsRemoved) blobs removed, \(ByteFormat.format(report.bytesFreed)) freed")
+                Output.line(
+                    "pruned: \(report.packsDeleted) packs deleted, \(report.packsRewritten) rewritten, \(report.blobsRemoved) blobs removed, \(ByteFormat.format(report.bytesFreed)) freed"
+                )
             }
         }
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import LifeboatCore
 import LifeboatRepository
-import AsyncHTTPClient
 import LifeboatS3
 import LifeboatStorage
 import Logging
@@ -13,7 +13,9 @@ import Logging
 
 /// Options every repository command shares: where the repository is and how to open it.
 struct RepositoryOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Repository: a directory, s3:http(s)://HOST[:PORT]/BUCKET/PREFIX or s3://BUCKET/PREFIX.", valueName: "REPO"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Repository: a directory, s3:http(s)://HOST[:PORT]/BUCKET/PREFIX or s3://BUCKET/PREFIX.", valueName: "REPO"))
     var repo: String?
 
     @Option(name: .long, help: ArgumentHelp("Read the password from this file (first line).", valueName: "FILE"))
@@ -49,7 +51,8 @@ struct RepositoryOptions: ParsableArguments {
     func storage(creating: Bool = false) async throws -> any ObjectStorage {
         let location = try location()
         if location.hasPrefix("s3:") {
-            let s3 = try S3Storage(configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger())
+            let s3 = try S3Storage(
+                configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger())
             if creating { try await s3.createBucket() }
             return s3
         }
@@ -76,7 +79,9 @@ struct RepositoryOptions: ParsableArguments {
             return .password(password)
         }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw LifeboatError(.invalidArgument, "no password given: set LIFEBOAT_PASSWORD, pass --password-file FILE or --key-file FILE, or run on a terminal to be asked")
+            throw LifeboatError(
+                .invalidArgument,
+                "no password given: set LIFEBOAT_PASSWORD, pass --password-file FILE or --key-file FILE, or run on a terminal to be asked")
         }
         let first = try Prompt.password("Repository password: ")
         if confirm {
@@ -102,7 +107,9 @@ struct RepositoryOptions: ParsableArguments {
 
 func readFile(_ path: String, what: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw LifeboatError(.invalidArgument, "cannot read \(what) \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        throw LifeboatError(
+            .invalidArgument,
+            "cannot read \(what) \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
     }
     return Array(data)
 }

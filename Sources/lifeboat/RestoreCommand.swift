@@ -45,9 +45,13 @@ struct RestoreCommand: AsyncParsableCommand {
             let result = try await repo.restore(record, options: restoreOptions, progress: bar)
             (bar as? ProgressBar)?.finish()
             if options.json {
-                try Output.json(JSONResult(snapshotId: record.id.hex, target: target, files: result.files, bytes: result.bytes, failures: result.failures))
+                try Output.json(
+                    JSONResult(
+                        snapshotId: record.id.hex, target: target, files: result.files, bytes: result.bytes, failures: result.failures))
             } else if !options.quiet {
-                Output.line("restored snapshot \(record.id.short) to \(target): \(result.files) files, \(ByteFormat.format(result.bytes)), every file verified")
+                Output.line(
+                    "restored snapshot \(record.id.short) to \(target): \(result.files) files, \(ByteFormat.format(result.bytes)), every file verified"
+                )
             }
             for f in result.failures { Output.warn("error: \(f)") }
             if !result.failures.isEmpty {

@@ -38,16 +38,23 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 (node == nil || $0.snapshot.node == node) && (kind == nil || $0.snapshot.kind == kind)
             }
             if options.json {
-                try Output.json(all.map {
-                    Entry(id: $0.id.hex, shortId: $0.id.short, time: $0.snapshot.time, host: $0.snapshot.host, username: $0.snapshot.username, tags: $0.snapshot.tags, node: $0.snapshot.node, kind: $0.snapshot.kind.rawValue, paths: $0.snapshot.paths, tree: $0.snapshot.tree.hex, parent: $0.snapshot.parent?.hex, summary: $0.snapshot.summary)
-                })
+                try Output.json(
+                    all.map {
+                        Entry(
+                            id: $0.id.hex, shortId: $0.id.short, time: $0.snapshot.time, host: $0.snapshot.host,
+                            username: $0.snapshot.username, tags: $0.snapshot.tags, node: $0.snapshot.node, kind: $0.snapshot.kind.rawValue,
+                            paths: $0.snapshot.paths, tree: $0.snapshot.tree.hex, parent: $0.snapshot.parent?.hex,
+                            summary: $0.snapshot.summary)
+                    })
                 return
             }
             Output.line("ID        Time                  Kind      Node          Size        Tags        Paths")
             for r in all {
                 let s = r.snapshot
                 let time = ISO8601.format(s.time, in: .gmt).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
-                Output.line("\(r.id.short)  \(time)   \(s.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \((s.node ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0))  \(ByteFormat.format(s.summary.bytes).padding(toLength: 10, withPad: " ", startingAt: 0))  \(s.tags.joined(separator: ",").padding(toLength: 10, withPad: " ", startingAt: 0))  \(s.paths.joined(separator: " "))")
+                Output.line(
+                    "\(r.id.short)  \(time)   \(s.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \((s.node ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0))  \(ByteFormat.format(s.summary.bytes).padding(toLength: 10, withPad: " ", startingAt: 0))  \(s.tags.joined(separator: ",").padding(toLength: 10, withPad: " ", startingAt: 0))  \(s.paths.joined(separator: " "))"
+                )
             }
             Output.line("\(all.count) snapshot\(all.count == 1 ? "" : "s")")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatCore
 import Testing
+
 @testable import LifeboatCrypto
 
 /// ours → ours: encryption, decryption, key encodings and header rules, without the age binary.
@@ -144,12 +145,16 @@ import Testing
 
     /// BIP 173 test strings: valid ones decode, invalid ones are refused.
     @Test func bech32FollowsBIP173() throws {
-        for valid in ["A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-                      "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w"] {
+        for valid in [
+            "A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+            "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+        ] {
             #expect(throws: Never.self) { try Bech32.decode(valid) }
         }
-        for invalid in ["pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v", "li1dgmt3", "A1G7SGD8", "10a06t8", "1qzzfhee",
-                        "A12UEl5L", "a12uel5m"] {
+        for invalid in [
+            "pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v", "li1dgmt3", "A1G7SGD8", "10a06t8", "1qzzfhee",
+            "A12UEl5L", "a12uel5m",
+        ] {
             #expect(throws: Bech32.DecodeError.self) { try Bech32.decode(invalid) }
         }
         let data = randomBytes(32)

@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatCore
 import Testing
+
 @testable import LifeboatCrypto
 
 /// Interoperability with the real `age` / `age-keygen` (Debian package `age`, 1.1.x).

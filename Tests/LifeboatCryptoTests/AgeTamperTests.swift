@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LifeboatCore
 import Testing
+
 @testable import LifeboatCrypto
 
 /// Every modification of an age file is refused with the right error code.
@@ -26,8 +27,9 @@ import Testing
     static func apply(_ tamper: Tamper, to file: [UInt8], header: AgeHeader) -> [UInt8] {
         var file = file
         let macLineStart = header.macInput.endIndex + 1  // after "---", at the space
-        let stanzaLine = file.firstIndex(of: 0x0A)! + 1  // "-> X25519 …"
-        let bodyLine = file[stanzaLine...].firstIndex(of: 0x0A)! + 1
+        // The version line and the stanza line always end in a newline in a valid file.
+        let stanzaLine = (file.firstIndex(of: 0x0A) ?? 0) + 1  // "-> X25519 …"
+        let bodyLine = (file[stanzaLine...].firstIndex(of: 0x0A) ?? stanzaLine) + 1
         let payload = header.payloadOffset
         switch tamper {
         case .headerMAC:

@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+
 @testable import LifeboatCrypto
 
 /// A test failure with a readable message (a missing tool, a failed process).
@@ -46,7 +47,8 @@ enum AgeCLI {
             let candidate = directory + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        let hint = name.hasPrefix("age")
+        let hint =
+            name.hasPrefix("age")
             ? "apt-get install age" : "install \(name) (it drives age's passphrase prompt through a pseudo-terminal)"
         throw AgeTestFailure(description: "`\(name)` was not found on PATH; these interoperability tests need it: \(hint)")
     }
@@ -137,7 +139,9 @@ enum AgeCLI {
         """
 
     /// Makes a key file with `age-keygen -o` and returns its path and the identities in it.
-    static func keygen(in directory: AgeTempDirectory, name: String) throws -> (path: String, identity: AgeX25519Identity, publicKeyLine: String) {
+    static func keygen(
+        in directory: AgeTempDirectory, name: String
+    ) throws -> (path: String, identity: AgeX25519Identity, publicKeyLine: String) {
         try run("age-keygen", ["-o", name], in: directory)
         let text = try String(contentsOfFile: directory.path(name), encoding: .utf8)
         let identities = try Age.parseIdentityFile(text)

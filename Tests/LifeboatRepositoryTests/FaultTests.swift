@@ -179,14 +179,16 @@ import Testing
         defer { t.dir.remove() }
         let source = try Self.makeNode(t)
         // A live exclusive lock (this very process) blocks a backup.
-        let live = LockRecord(exclusive: true, host: ProcessInfo.processInfo.hostName, pid: getpid(), user: "t", time: Date(), operation: "prune")
+        let live = LockRecord(
+            exclusive: true, host: ProcessInfo.processInfo.hostName, pid: getpid(), user: "t", time: Date(), operation: "prune")
         try await t.storage.put(ObjectName(.locks, "live"), try JSONEncoder().encodeLock(live))
         let error = await #expect(throws: LifeboatError.self) { try await t.repo.backup(paths: [source], options: BackupOptions()) }
         #expect(error?.code == .locked)
         #expect(error?.message.contains("prune") == true)
         try await t.storage.delete(ObjectName(.locks, "live"))
         // A lock of a process that is gone is stale: it blocks nothing and unlock removes it.
-        let dead = LockRecord(exclusive: true, host: ProcessInfo.processInfo.hostName, pid: 999_999, user: "t", time: Date(), operation: "prune")
+        let dead = LockRecord(
+            exclusive: true, host: ProcessInfo.processInfo.hostName, pid: 999_999, user: "t", time: Date(), operation: "prune")
         try await t.storage.put(ObjectName(.locks, "dead"), try JSONEncoder().encodeLock(dead))
         _ = try await t.repo.backup(paths: [source], options: BackupOptions())
         #expect(try await t.repo.removeLocks(all: false) == 1)

@@ -93,7 +93,8 @@ struct RandomTree {
             .filter { rel in
                 var isDir: ObjCBool = false
                 let p = root + "/" + rel
-                return FileManager.default.fileExists(atPath: p, isDirectory: &isDir) && !isDir.boolValue && (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) == nil
+                return FileManager.default.fileExists(atPath: p, isDirectory: &isDir) && !isDir.boolValue
+                    && (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) == nil
             }.sorted()
         for rel in files where Int.random(in: 0..<3, using: &rng) == 0 {
             let path = root + "/" + rel
@@ -104,7 +105,9 @@ struct RandomTree {
                 let n = min(data.count - at, Int.random(in: 1...5000, using: &rng))
                 data.replaceSubrange(at..<(at + n), with: bytes(n))
             case 1:
-                data.insert(contentsOf: bytes(Int.random(in: 1...3000, using: &rng)), at: data.isEmpty ? 0 : Int.random(in: 0..<data.count, using: &rng))
+                data.insert(
+                    contentsOf: bytes(Int.random(in: 1...3000, using: &rng)),
+                    at: data.isEmpty ? 0 : Int.random(in: 0..<data.count, using: &rng))
             case 2:
                 data.append(bytes(Int.random(in: 1...100_000, using: &rng)))
             default:

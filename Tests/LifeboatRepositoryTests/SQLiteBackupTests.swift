@@ -95,25 +95,31 @@ struct DatabaseWriter {
         let db = node + "/store.db"
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        make.arguments = ["python3", "-c", """
+        make.arguments = [
+            "python3", "-c",
+            """
             import sqlite3, os, sys
             db = sqlite3.connect(sys.argv[1]); db.execute("pragma journal_mode=wal")
             db.execute("create table docs(id integer primary key, body text)")
             db.executemany("insert into docs values(?,?)", [(i, os.urandom(700).hex()) for i in range(8000)])
             db.commit(); db.execute("pragma wal_checkpoint(truncate)")
-            """, db]
+            """, db,
+        ]
         try make.run()
         make.waitUntilExit()
         let size = try #require(FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
         _ = try await t.repo.backup(paths: [node], options: BackupOptions())
         let update = Process()
         update.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        update.arguments = ["python3", "-c", """
+        update.arguments = [
+            "python3", "-c",
+            """
             import sqlite3, os, sys, random
             r = random.Random(7); db = sqlite3.connect(sys.argv[1])
             db.executemany("update docs set body=? where id=?", [(os.urandom(700).hex(), i) for i in r.sample(range(8000), 40)])
             db.commit()
-            """, db]
+            """, db,
+        ]
         try update.run()
         update.waitUntilExit()
         let second = try await t.repo.backup(paths: [node], options: BackupOptions())

@@ -17,7 +17,8 @@ struct TestRepository {
         dir = try TemporaryDirectory(prefix: "lifeboat-repo")
         storage = try LocalStorage.create(at: dir.appending("repo"))
         let backend: any ObjectStorage = wrap?(storage) ?? storage
-        repo = try await Repository.initialize(storage: backend, secret: .password(Self.password), logger: Logger(label: "test"), scryptN: 1 << 10)
+        repo = try await Repository.initialize(
+            storage: backend, secret: .password(Self.password), logger: Logger(label: "test"), scryptN: 1 << 10)
     }
 
     var repoPath: String { dir.appending("repo") }

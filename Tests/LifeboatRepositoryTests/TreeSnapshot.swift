@@ -23,7 +23,8 @@ struct TreeSnapshot: Equatable, CustomStringConvertible {
             guard lstat(path, &st) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFREG:
-                entries[rel] = .file(mode: UInt32(st.st_mode & 0o7777), mtime: st.st_mtim.tv_sec, content: try Data(contentsOf: URL(fileURLWithPath: path)))
+                entries[rel] = .file(
+                    mode: UInt32(st.st_mode & 0o7777), mtime: st.st_mtim.tv_sec, content: try Data(contentsOf: URL(fileURLWithPath: path)))
             case S_IFDIR:
                 entries[rel] = .directory(mode: UInt32(st.st_mode & 0o7777))
             case S_IFLNK:

@@ -75,11 +75,16 @@ struct AuthenticatingMoto {
         defer { moto.server.stop() }
         let wrongSecret = "wrong-secret-\(UInt32.random(in: 1000...9999))"
         let cases: [(String, S3Credentials, String)] = [
-            ("wrong secret", S3Credentials(accessKeyID: moto.credentials.accessKeyID, secretAccessKey: wrongSecret), "SignatureDoesNotMatch"),
+            (
+                "wrong secret", S3Credentials(accessKeyID: moto.credentials.accessKeyID, secretAccessKey: wrongSecret),
+                "SignatureDoesNotMatch"
+            ),
             ("unknown key", S3Credentials(accessKeyID: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: wrongSecret), "InvalidAccessKeyId"),
             (
                 "user key with a session token",
-                S3Credentials(accessKeyID: moto.credentials.accessKeyID, secretAccessKey: moto.credentials.secretAccessKey, sessionToken: "token-\(wrongSecret)"),
+                S3Credentials(
+                    accessKeyID: moto.credentials.accessKeyID, secretAccessKey: moto.credentials.secretAccessKey,
+                    sessionToken: "token-\(wrongSecret)"),
                 "InvalidToken"
             ),
         ]
@@ -92,7 +97,9 @@ struct AuthenticatingMoto {
                 #expect(error?.code == .invalidArgument, "\(label)")
                 let message = error?.message ?? ""
                 #expect(
-                    message.hasPrefix("S3 rejected the credentials (access key \(credentials.accessKeyID)) for bucket \(moto.bucket) at \(moto.server.endpoint): \(code)"),
+                    message.hasPrefix(
+                        "S3 rejected the credentials (access key \(credentials.accessKeyID)) for bucket \(moto.bucket) at \(moto.server.endpoint): \(code)"
+                    ),
                     "\(label): \(message)")
                 #expect(!message.contains(wrongSecret) && !message.contains(moto.credentials.secretAccessKey), "\(label): \(message)")
                 #expect(storage.client.state.requestCount == 1, "\(label): a rejected request must not be retried")

@@ -22,7 +22,8 @@ import Testing
         var storages: [S3Storage] = []
         do {
             try await StorageConformance.run {
-                let storage = try S3Storage(configuration: s3Configuration(server, bucket: uniqueBucket(), prefix: ""), httpClient: httpClient)
+                let storage = try S3Storage(
+                    configuration: s3Configuration(server, bucket: uniqueBucket(), prefix: ""), httpClient: httpClient)
                 try await storage.createBucket()
                 storages.append(storage)
                 return storage

@@ -14,13 +14,14 @@ import Testing
 #endif
 
 @Suite struct S3RetryTests {
-    @Test(arguments: [
-        (500, nil, true), (502, nil, true), (503, "SlowDown", true), (504, nil, true), (429, nil, true),
-        (400, "RequestTimeout", true), (400, "SlowDown", true),
-        (403, "SignatureDoesNotMatch", false), (403, "InvalidAccessKeyId", false), (403, nil, false),
-        (400, "ExpiredToken", false), (400, nil, false), (404, "NoSuchKey", false), (404, "NoSuchBucket", false),
-        (409, "BucketAlreadyExists", false), (200, nil, false), (416, "InvalidRange", false),
-    ] as [(Int, String?, Bool)])
+    @Test(
+        arguments: [
+            (500, nil, true), (502, nil, true), (503, "SlowDown", true), (504, nil, true), (429, nil, true),
+            (400, "RequestTimeout", true), (400, "SlowDown", true),
+            (403, "SignatureDoesNotMatch", false), (403, "InvalidAccessKeyId", false), (403, nil, false),
+            (400, "ExpiredToken", false), (400, nil, false), (404, "NoSuchKey", false), (404, "NoSuchBucket", false),
+            (409, "BucketAlreadyExists", false), (200, nil, false), (416, "InvalidRange", false),
+        ] as [(Int, String?, Bool)])
     func statusDecisions(status: Int, code: String?, retryable: Bool) {
         #expect(S3RetryPolicy.isRetryable(status: status, code: code) == retryable)
     }

@@ -21,7 +21,8 @@ import Testing
         #expect(page.entries[0].modified == Date(timeIntervalSince1970: 1_795_341_600))
         #expect(page.continuationToken == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")
 
-        let last = try S3ListPage.parse(Data(xml.replacingOccurrences(of: "<IsTruncated>true", with: "<IsTruncated>false").utf8), what: "list")
+        let last = try S3ListPage.parse(
+            Data(xml.replacingOccurrences(of: "<IsTruncated>true", with: "<IsTruncated>false").utf8), what: "list")
         #expect(last.continuationToken == nil)
     }
 

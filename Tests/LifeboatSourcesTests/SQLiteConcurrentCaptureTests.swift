@@ -34,7 +34,9 @@ import Testing
 
         /// Called by the writer between transactions: blocks while a pause is requested.
         func waitWhilePaused() {
-            while lock.withLock({ isPaused = pauseRequested && !stopRequested; return isPaused }) {
+            while lock.withLock({
+                isPaused = pauseRequested && !stopRequested; return isPaused
+            }) {
                 Thread.sleep(forTimeInterval: 0.001)
             }
         }

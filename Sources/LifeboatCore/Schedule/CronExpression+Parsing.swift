@@ -67,7 +67,9 @@ extension CronExpression {
         return CronField(mask: mask, startsWithStar: text.hasPrefix("*"))
     }
 
-    private static func parseItem(_ item: Substring, of field: Substring, as kind: CronField.Kind)
+    private static func parseItem(
+        _ item: Substring, of field: Substring, as kind: CronField.Kind
+    )
         throws -> UInt64
     {
         let parts = item.split(separator: "/", omittingEmptySubsequences: false)
@@ -125,7 +127,9 @@ extension CronExpression {
         return mask
     }
 
-    private static func parseValue(_ token: Substring, of field: Substring, as kind: CronField.Kind)
+    private static func parseValue(
+        _ token: Substring, of field: Substring, as kind: CronField.Kind
+    )
         throws -> Int
     {
         if !token.isEmpty, token.allSatisfy(\.isASCIIDigit) {
@@ -154,7 +158,9 @@ extension CronExpression {
         }
     }
 
-    private static func fieldError(_ kind: CronField.Kind, _ field: Substring, _ problem: String)
+    private static func fieldError(
+        _ kind: CronField.Kind, _ field: Substring, _ problem: String
+    )
         -> LifeboatError
     {
         LifeboatError(.invalidArgument, "\(kind.name) field \"\(field)\": \(problem)")
