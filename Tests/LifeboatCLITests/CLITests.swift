@@ -117,3 +117,40 @@ import Testing
         #expect(keys.filter { $0["current"] as? Bool == true }.first?["kind"] as? String == "keyfile")
     }
 }
+
+/// A repository on a tiny tmpfs: the backup that fills it fails with one line, and the
+/// repository stays whole (earlier snapshots restore, check is clean once space is back).
+@Suite struct DiskFullCLITests {
+    let cli = CLI()
+
+    @Test func backupIntoAFullDiskFailsCleanly() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-full")
+        defer { dir.remove() }
+        let mountPoint = dir.appending("small")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        // The suite runs as root (scripts/test and CI); a failure to mount is a failure.
+        try #require(mount("tmpfs", mountPoint, "tmpfs", 0, "size=6m") == 0, "cannot mount a tmpfs: \(String(cString: strerror(errno)))")
+        defer { umount2(mountPoint, Int32(MNT_DETACH)) }
+        let repo = mountPoint + "/repo"
+        let source = dir.appending("node")
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try writeRandomFile(source + "/small.bin", bytes: 1_000_000, seed: 8)
+        #expect(try cli.run(["init", "--repo", repo]).status == 0)
+        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        try writeRandomFile(source + "/big.bin", bytes: 12_000_000, seed: 9)
+        let full = try cli.run(["backup", "--repo", repo, source])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains("no space left on device"), "\(full.stderr)")
+        #expect(full.stderr.split(separator: "\n").count == 1, "one line: \(full.stderr)")
+        let list = try cli.run(["snapshots", "--repo", repo, "--json"])
+        let snaps = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(snaps.count == 1)
+        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: source + "/small.bin", andPath: dir.appending("out/node/small.bin")))
+        try FileManager.default.removeItem(atPath: source + "/big.bin")
+        #expect(try cli.run(["prune", "--repo", repo]).status == 0)
+        let check = try cli.run(["check", "--repo", repo, "--read-data"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+}

@@ -212,21 +212,4 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension CronExpression: Codable {
-    /// Decodes the expression from its text, e.g. `"0 */6 * * *"`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch let error as LifeboatError {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
-    }
-
-    /// Encodes the expression as its text.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension CronExpression: TextCodable {}
