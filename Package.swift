@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto", "LifeboatS3",
+                "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto", "LifeboatS3", "LifeboatConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -19,5 +19,6 @@ struct Lifeboat: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, BackupCommand.self, SnapshotsCommand.self, RestoreCommand.self, CheckCommand.self,
             ForgetCommand.self, PruneCommand.self, StatsCommand.self, KeyCommand.self, UnlockCommand.self,
+            ScheduleCommand.self, ConfigCommand.self,
         ])
 }

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import LifeboatConfig
+import LifeboatCore
+
+/// `lifeboat config check FILE`: validates a daemon configuration file.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Work with lifeboat.yaml.", subcommands: [Check.self])
+
+    /// `lifeboat config check FILE`.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a configuration file (with LIFEBOAT_* overrides) and summarise its nodes and schedules.")
+
+        @Argument(help: "The configuration file, e.g. /etc/lifeboat/lifeboat.yaml.")
+        var file: String
+
+        @Flag(name: [.short, .long], help: "Print nothing when the file is valid.")
+        var quiet = false
+
+        func run() async throws {
+            try await runReporting {
+                let config = try LifeboatConfiguration.load(path: file, environment: ProcessInfo.processInfo.environment)
+                if !quiet {
+                    Output.line("\(file): valid")
+                    Output.line(config.summary(now: Date()))
+                }
+            }
+        }
+    }
+}
