@@ -54,9 +54,18 @@ public struct MasterKey: Sendable {
     }
 
     /// Encrypts and authenticates `plaintext`: the result is nonce (12) ‖ ciphertext ‖ tag (16).
-    public func seal(_ plaintext: UnsafeRawBufferPointer) throws -> Data {
+    ///
+    /// With `binding`, the id is authenticated as associated data: the sealed bytes open
+    /// only under that id, so a blob moved or swapped inside a pack is caught by the tag.
+    public func seal(_ plaintext: UnsafeRawBufferPointer, binding id: ObjectID? = nil) throws -> Data {
         do {
-            let box = try AES.GCM.seal(plaintext, using: sealingKey, nonce: try AES.GCM.Nonce(data: NonceSource.shared.next()))
+            let nonce = try AES.GCM.Nonce(data: NonceSource.shared.next())
+            let box =
+                if let id {
+                    try AES.GCM.seal(plaintext, using: sealingKey, nonce: nonce, authenticating: id.bytes)
+                } else {
+                    try AES.GCM.seal(plaintext, using: sealingKey, nonce: nonce)
+                }
             guard let combined = box.combined else {
                 throw LifeboatError(.internalError, "AES-GCM produced no combined form")
             }
@@ -69,14 +78,15 @@ public struct MasterKey: Sendable {
     }
 
     /// Encrypts bytes held in an array or `Data`.
-    public func seal<Bytes: ContiguousBytes>(_ plaintext: Bytes) throws -> Data {
-        try plaintext.withUnsafeBytes { try seal($0) }
+    public func seal<Bytes: ContiguousBytes>(_ plaintext: Bytes, binding id: ObjectID? = nil) throws -> Data {
+        try plaintext.withUnsafeBytes { try seal($0, binding: id) }
     }
 
     /// Decrypts a sealed object; throws `.corrupted` naming `what` when authentication fails.
-    public func open<Bytes: DataProtocol>(_ sealed: Bytes, what: @autoclosure () -> String) throws -> Data {
+    public func open<Bytes: DataProtocol>(_ sealed: Bytes, binding id: ObjectID? = nil, what: @autoclosure () -> String) throws -> Data {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
+            if let id { return try AES.GCM.open(box, using: sealingKey, authenticating: id.bytes) }
             return try AES.GCM.open(box, using: sealingKey)
         } catch {
             throw LifeboatError(.corrupted, "\(what()) is damaged: its authentication tag does not match", cause: error)

@@ -404,7 +404,7 @@ final class Archiver {
                             let id = key.chunkID(chunk)
                             partIDs.append(id)
                             if !known.contains(id) && !pending.contains(id) {
-                                partSealed[i] = try key.seal(Compression.encode(chunk, context: ctx))
+                                partSealed[i] = try key.seal(Compression.encode(chunk, context: ctx), binding: id)
                             }
                         }
                         return .part(range.lowerBound, ids: partIDs, sealed: partSealed)
@@ -437,7 +437,8 @@ final class Archiver {
             let ctx = contexts.take()
             defer { contexts.give(ctx) }
             let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ctx) }
-            try await append(type: type, id: id, sealed: try repo.key.seal(payload), rawLength: plaintext.count, uploads: &uploads)
+            try await append(
+                type: type, id: id, sealed: try repo.key.seal(payload, binding: id), rawLength: plaintext.count, uploads: &uploads)
         }
         return id
     }

@@ -17,6 +17,9 @@ enum Compression {
     /// zstd level: 1 is the fast end, where 2 cores still keep up with the disk.
     static let level: Int32 = 1
 
+    /// Decompression contexts reused across blobs and threads.
+    static let decompressionContexts = ZstdDecompressionPool()
+
     /// `[form byte] + payload`, compressed when that saves space.
     static func encode(_ input: UnsafeRawBufferPointer, context: ZstdContext) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
@@ -57,11 +60,15 @@ enum Compression {
                 if let expected, expected != Int(size) {
                     throw LifeboatError(.corrupted, "\(what()) decompresses to \(size) bytes, expected \(expected)")
                 }
-                var out = [UInt8](repeating: 0, count: Int(size))
-                let r = out.withUnsafeMutableBytes { dst in
-                    ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count)
+                // A context per call would allocate zstd's window buffers for every 4 KiB page.
+                let dctx = decompressionContexts.take()
+                defer { decompressionContexts.give(dctx) }
+                var result = 0
+                let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { dst, count in
+                    result = ZSTD_decompressDCtx(dctx.dctx, dst.baseAddress, Int(size), src.baseAddress, src.count)
+                    count = ZSTD_isError(result) == 0 && result == Int(size) ? result : 0
                 }
-                guard ZSTD_isError(r) == 0, r == Int(size) else {
+                guard out.count == Int(size), ZSTD_isError(result) == 0 else {
                     throw LifeboatError(.corrupted, "\(what()) failed to decompress")
                 }
                 return out
@@ -94,6 +101,32 @@ final class ZstdContextPool: Sendable {
 
     /// Returns a context for reuse.
     func give(_ context: ZstdContext) {
+        free.withLock { $0.append(context) }
+    }
+}
+
+/// A reusable zstd decompression context; one task uses it at a time.
+final class ZstdDecompressionContext: @unchecked Sendable {
+    // Safe because the pool hands each context to one task at a time.
+    let dctx: OpaquePointer
+
+    init() {
+        guard let d = ZSTD_createDCtx() else { fatalError("zstd: out of memory creating a context") }
+        dctx = d
+    }
+
+    deinit { ZSTD_freeDCtx(dctx) }
+}
+
+/// Decompression contexts shared by restore and check workers.
+final class ZstdDecompressionPool: Sendable {
+    private let free = Mutex<[ZstdDecompressionContext]>([])
+
+    func take() -> ZstdDecompressionContext {
+        free.withLock { $0.popLast() } ?? ZstdDecompressionContext()
+    }
+
+    func give(_ context: ZstdDecompressionContext) {
         free.withLock { $0.append(context) }
     }
 }

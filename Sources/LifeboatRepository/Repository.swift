@@ -137,12 +137,18 @@ public final class Repository: Sendable {
         return try openBlob(sealed, id: id, pack: loc.pack, expectedLength: expectedLength)
     }
 
-    /// Decrypts a sealed blob and verifies its keyed id.
-    func openBlob<Bytes: DataProtocol>(_ sealed: Bytes, id: ObjectID, pack: ObjectID, expectedLength: Int?) throws -> [UInt8] {
+    /// Decrypts a sealed blob bound to `id`; with `verifyID`, also recomputes its keyed id.
+    ///
+    /// The id is authenticated with the ciphertext, so a blob that opens is the one stored
+    /// under that id. Recomputing the HMAC on top guards against a bug or a rogue key
+    /// holder; restore skips it for file chunks because it checks every file's SHA-256.
+    func openBlob<Bytes: DataProtocol>(
+        _ sealed: Bytes, id: ObjectID, pack: ObjectID, expectedLength: Int?, verifyID: Bool = true
+    ) throws -> [UInt8] {
         let what = "blob \(id.short) in pack data/\(pack.hex)"
-        let payload = try key.open(sealed, what: what)
+        let payload = try key.open(sealed, binding: id, what: what)
         let plain = try Compression.decode(payload, expected: expectedLength, what: what)
-        guard key.chunkID(plain) == id else {
+        guard !verifyID || key.chunkID(plain) == id else {
             throw LifeboatError(.corrupted, "\(what) is damaged: its content does not match its id")
         }
         return plain

@@ -24,7 +24,7 @@ public struct RepositoryConfig: Codable, Sendable {
     /// The defaults for a new repository.
     public static func makeDefault(id: String) -> RepositoryConfig {
         RepositoryConfig(
-            version: currentVersion, id: id, created: Date(), packSize: 8 << 20,
+            version: currentVersion, id: id, created: Date(), packSize: 4 << 20,
             chunkMin: 64 << 10, chunkAverage: 256 << 10, chunkMax: 1 << 20)
     }
 }

@@ -6,6 +6,12 @@ import LifeboatRepository
 /// The `lifeboat` command: backup and disaster recovery for ledger and identity nodes.
 @main
 struct Lifeboat: AsyncParsableCommand {
+    /// Runs the command after settling the allocator.
+    static func main() async {
+        MemoryTuning.apply()
+        await Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "lifeboat",
         abstract: "Backup and disaster recovery for ledger and identity nodes.",
