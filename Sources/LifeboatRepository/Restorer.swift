@@ -58,7 +58,7 @@ final class Restorer {
     var total: Int64 = 0
 
     /// Runs decrypted concurrently.
-    static let window = 8
+    static let window = 4
 
     init(repo: Repository, index: ChunkIndex, options: RestoreOptions, target: String, progress: any ProgressReporter) {
         self.repo = repo
@@ -194,23 +194,10 @@ final class Restorer {
                 var nextToWrite = 0
                 var ready: [Int: [UInt8]] = [:]
                 func launchNext() async throws -> Bool {
-                    guard let run = try await planner.next(repo: repo, index: index) else { return false }
+                    guard let window = try await planner.next(repo: repo, index: index) else { return false }
                     let i = launched
                     launched += 1
-                    group.addTask {
-                        let data = try await repo.storage.getRange(ObjectName(.data, run.pack.hex), offset: run.offset, length: run.length)
-                        guard data.count == run.length else {
-                            throw LifeboatError(.corrupted, "pack data/\(run.pack.hex) is shorter than the index says")
-                        }
-                        var out = [UInt8]()
-                        out.reserveCapacity(run.blobs.reduce(0) { $0 + $1.rawLength })
-                        for b in run.blobs {
-                            let start = data.startIndex + b.offset
-                            out += try repo.openBlob(
-                                data[start..<(start + b.length)], id: b.id, pack: run.pack, expectedLength: b.rawLength, verifyID: false)
-                        }
-                        return (i, out)
-                    }
+                    group.addTask { (i, try await window.assemble(repo: repo)) }
                     return true
                 }
                 for _ in 0..<Self.window where try await launchNext() {}
@@ -266,58 +253,101 @@ final class Restorer {
     }
 }
 
-/// A run of blobs that lie back to back in one pack: one storage read.
-struct BlobRun: Sendable {
+/// One storage read: a span of a pack holding several wanted blobs (small gaps included).
+struct PackRead: Sendable {
     var pack: ObjectID
     var offset: Int
     var length: Int
-    var blobs: [(id: ObjectID, offset: Int, length: Int, rawLength: Int)]
+    /// The blobs to take from the span: which chunk of the window, where, how long.
+    var blobs: [(chunk: Int, id: ObjectID, offset: Int, length: Int, rawLength: Int)]
 }
 
-/// Turns a file's chunk list into storage reads, one chunk-list blob at a time, so a
+/// A stretch of a file (one chunk-list blob, about 2 MiB): its reads grouped by pack,
+/// so the chunks a backup left in one pack come back in one read however the file's
+/// order interleaves packs.
+struct RestoreWindow: Sendable {
+    var starts: [Int]
+    var size: Int
+    var reads: [PackRead]
+
+    /// Reads, decrypts and places every chunk; the result is the window's bytes in order.
+    func assemble(repo: Repository) async throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        for read in reads {
+            let data = try await repo.storage.getRange(ObjectName(.data, read.pack.hex), offset: read.offset, length: read.length)
+            guard data.count == read.length else {
+                throw LifeboatError(.corrupted, "pack data/\(read.pack.hex) is shorter than the index says")
+            }
+            for b in read.blobs {
+                let start = data.startIndex + b.offset
+                let plain = try repo.openBlob(
+                    data[start..<(start + b.length)], id: b.id, pack: read.pack, expectedLength: b.rawLength, verifyID: false)
+                out.withUnsafeMutableBufferPointer { dst in
+                    plain.withUnsafeBufferPointer { src in
+                        guard let d = dst.baseAddress, let s = src.baseAddress else { return }
+                        (d + starts[b.chunk]).update(from: s, count: src.count)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Turns a file's chunk list into restore windows, one chunk-list blob at a time, so a
 /// huge file never has its whole list in memory.
 struct RunPlanner {
-    /// Largest byte run fetched in one storage read.
-    static let runBytes = 1 << 20
+    /// Largest span read at once.
+    static let readBytes = 4 << 20
+    /// Unwanted bytes a read may span to join two wanted blobs of the same pack.
+    static let gapBytes = 64 << 10
 
     private var inline: [ChunkRef]?
     private var lists: ArraySlice<ObjectID>
-    private var runs: [BlobRun] = []
-    private var position = 0
 
     init(node: TreeNode) {
         inline = node.chunks ?? (node.chunkLists == nil ? [] : nil)
         lists = (node.chunkLists ?? [])[...]
     }
 
-    mutating func next(repo: Repository, index: ChunkIndex) async throws -> BlobRun? {
-        while position == runs.count {
-            let refs: [ChunkRef]
-            if let inline {
-                refs = inline
-                self.inline = nil
-            } else if let list = lists.popFirst() {
-                refs = try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
-            } else {
-                return nil
-            }
-            runs = []
-            position = 0
-            for ref in refs {
-                let loc = try await repo.locate(ref.id, index: index)
-                if var last = runs.last, last.pack == loc.pack, last.offset + last.length == loc.offset,
-                    last.length + loc.length <= Self.runBytes
+    mutating func next(repo: Repository, index: ChunkIndex) async throws -> RestoreWindow? {
+        let refs: [ChunkRef]
+        if let inline {
+            refs = inline
+            self.inline = nil
+        } else if let list = lists.popFirst() {
+            refs = try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
+        } else {
+            return nil
+        }
+        var starts: [Int] = []
+        starts.reserveCapacity(refs.count)
+        var size = 0
+        var byPack: [ObjectID: [(chunk: Int, loc: BlobLocation, ref: ChunkRef)]] = [:]
+        for (i, ref) in refs.enumerated() {
+            starts.append(size)
+            size += ref.length
+            let loc = try await repo.locate(ref.id, index: index)
+            byPack[loc.pack, default: []].append((i, loc, ref))
+        }
+        var reads: [PackRead] = []
+        for (pack, wanted) in byPack.sorted(by: { $0.key < $1.key }) {
+            var current: PackRead?
+            for w in wanted.sorted(by: { $0.loc.offset < $1.loc.offset }) {
+                if var r = current, w.loc.offset >= r.offset, w.loc.offset - (r.offset + r.length) <= Self.gapBytes,
+                    w.loc.offset + w.loc.length - r.offset <= Self.readBytes
                 {
-                    last.blobs.append((ref.id, loc.offset - last.offset, loc.length, ref.length))
-                    last.length += loc.length
-                    runs[runs.count - 1] = last
+                    r.length = Swift.max(r.length, w.loc.offset + w.loc.length - r.offset)
+                    r.blobs.append((w.chunk, w.ref.id, w.loc.offset - r.offset, w.loc.length, w.ref.length))
+                    current = r
                 } else {
-                    runs.append(
-                        BlobRun(pack: loc.pack, offset: loc.offset, length: loc.length, blobs: [(ref.id, 0, loc.length, ref.length)]))
+                    if let r = current { reads.append(r) }
+                    current = PackRead(
+                        pack: pack, offset: w.loc.offset, length: w.loc.length, blobs: [(w.chunk, w.ref.id, 0, w.loc.length, w.ref.length)])
                 }
             }
+            if let r = current { reads.append(r) }
         }
-        defer { position += 1 }
-        return runs[position]
+        return RestoreWindow(starts: starts, size: size, reads: reads)
     }
 }
