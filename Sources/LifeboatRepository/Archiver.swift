@@ -123,7 +123,9 @@ final class Archiver {
 
     func run() async throws -> BackupResult {
         for p in paths { try scan(p) }
-        index.reserve(Int(totalBytes / 4096) + 1024)
+        // Room for every page of the source as a new blob, less the blobs already stored: a
+        // first backup never regrows the table, an incremental one does not double it.
+        index.reserve(Swift.max(1024, Int(totalBytes / 4096) - index.count))
         var parentNodes: [String: TreeNode] = [:]
         if let parent, index.contains(parent.snapshot.tree) {
             for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }

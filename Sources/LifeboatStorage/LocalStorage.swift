@@ -106,8 +106,8 @@ public struct LocalStorage: ObjectStorage {
         try await Self.offload { try self.putBlocking(name, data, sync: true) }
     }
 
-    /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; the disk
-    /// starts writing the data back at once, so the later sync rarely waits.
+    /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; the kernel
+    /// writes the data back in the background meanwhile, so the later sync rarely waits.
     public func putUnsynced(_ name: ObjectName, _ data: Data) async throws {
         try name.validate()
         try await Self.offload { try self.putBlocking(name, data, sync: false) }
@@ -361,9 +361,6 @@ extension LocalStorage {
             guard fsync(descriptor) == 0 else {
                 throw writeFailure(errno, "could not sync", temporary, relative: relative)
             }
-        } else {
-            // On Linux this starts writeback of the dirty pages without waiting for it.
-            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
         }
         isOpen = false
         guard close(descriptor) == 0 else {
