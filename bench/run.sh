@@ -27,9 +27,9 @@ if [[ ",$tools," == *",lifeboat,"* && -z "$lifeboat" ]]; then
   if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     PATH="/opt/swift/usr/bin:$PATH"
   fi
-  echo "[bench] building lifeboat (swift build -c release --product lifeboat --scratch-path .build-bench)" >&2
-  (cd "$package_root" && swift build -c release --product lifeboat --scratch-path "$package_root/.build-bench")
-  extra=(--lifeboat "$package_root/.build-bench/release/lifeboat")
+  echo "[bench] building lifeboat (swift build -c release --product lifeboat --scratch-path .build-release)" >&2
+  (cd "$package_root" && swift build -c release --product lifeboat --scratch-path "$package_root/.build-release")
+  extra=(--lifeboat "$package_root/.build-release/release/lifeboat")
 fi
 
 LIFEBOAT_BENCH=1 "$package_root/scripts/install-deps"

@@ -9,45 +9,6 @@ import Logging
     import Glibc
 #endif
 
-/// What a backup run is asked to do beyond its paths.
-public struct BackupOptions: Sendable {
-    /// Labels stored with the snapshot.
-    public var tags: [String] = []
-    /// The node the backup belongs to.
-    public var node: String?
-    /// State or identity.
-    public var kind: SnapshotKind = .state
-    /// Re-read every file even when size and mtime match the parent snapshot.
-    public var forceRead = false
-
-    /// Default options.
-    public init() {}
-}
-
-/// The outcome of a backup run.
-public struct BackupResult: Sendable {
-    /// The new snapshot's id.
-    public var id: ObjectID
-    /// The new snapshot.
-    public var snapshot: Snapshot
-    /// Files that could not be read (the snapshot is incomplete when non-empty).
-    public var warnings: [String]
-}
-
-extension Repository {
-    /// Backs up `paths` into a new snapshot; the snapshot is written last, only after
-    /// every pack and index it needs is stored.
-    public func backup(
-        paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
-    ) async throws -> BackupResult {
-        let absolute = try Archiver.normalize(paths)
-        return try await withLock(exclusive: false, operation: "backup") {
-            let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
-            return try await archiver.run()
-        }
-    }
-}
-
 /// A pack that finished uploading.
 struct UploadedPack: Sendable {
     var id: ObjectID
@@ -254,7 +215,6 @@ final class Archiver {
         path: String, relative: String, meta: FileMetadata, parent: TreeNode?, node: inout TreeNode, uploads: inout Uploads
     ) async throws {
         summary.files += 1
-        summary.bytes += meta.size
         let sniffed = meta.size >= 100 ? Self.sniff(path) : nil
         if !options.forceRead, sniffed?.format != .sqlite, let p = parent, p.type == .file, p.size == meta.size,
             p.mtime == meta.mtime, p.sha256 != nil, p.format == sniffed?.format.rawValue, allBlobsKnown(p)
@@ -265,6 +225,7 @@ final class Archiver {
             node.chunkLists = p.chunkLists
             node.format = p.format
             node.pageSize = p.pageSize
+            summary.bytes += meta.size
             doneBytes += meta.size
             report(relative)
             return
@@ -314,7 +275,9 @@ final class Archiver {
             report(relative)
         }
         try await list.finish(into: &node, archiver: self, uploads: &uploads)
+        // A live database's captured image (WAL included) can differ from its file size.
         node.size = size
+        summary.bytes += size
         node.sha256 = sha.finalizeHex()
     }
 
@@ -495,42 +458,5 @@ final class Archiver {
         try await repo.storage.flush()
         try await repo.putObject(.index, pendingIndex.encode(), compress: false)
         pendingIndex = IndexFile()
-    }
-}
-
-/// Collects a file's chunk references: inline for small files, else as chunk-list
-/// blobs written as they fill, so memory stays flat for huge files.
-struct ChunkListWriter {
-    var inline: [ChunkRef] = []
-    var pending: [ChunkRef] = []
-    var lists: [ObjectID] = []
-    var spilled = false
-
-    mutating func append(_ ref: ChunkRef, archiver: Archiver, uploads: inout Archiver.Uploads) async throws {
-        if !spilled {
-            inline.append(ref)
-            if inline.count > ChunkList.inlineLimit {
-                spilled = true
-                pending = inline
-                inline = []
-            }
-            return
-        }
-        pending.append(ref)
-        if pending.count == ChunkList.entriesPerBlob {
-            lists.append(try await archiver.storeBlob(type: .tree, ChunkList.encode(pending[...]), uploads: &uploads))
-            pending.removeAll(keepingCapacity: true)
-        }
-    }
-
-    mutating func finish(into node: inout TreeNode, archiver: Archiver, uploads: inout Archiver.Uploads) async throws {
-        if !spilled {
-            node.chunks = inline
-            return
-        }
-        if !pending.isEmpty {
-            lists.append(try await archiver.storeBlob(type: .tree, ChunkList.encode(pending[...]), uploads: &uploads))
-        }
-        node.chunkLists = lists
     }
 }

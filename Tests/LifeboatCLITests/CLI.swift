@@ -61,17 +61,6 @@ struct CLI {
 
 /// Writes `count` bytes of pseudo-random data (incompressible) to a file.
 func writeRandomFile(_ path: String, bytes count: Int, seed: UInt64) throws {
-    var state = seed
-    var data = Data(count: count)
-    data.withUnsafeMutableBytes { buf in
-        let words = buf.bindMemory(to: UInt64.self)
-        for i in 0..<words.count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            words[i] = z ^ (z >> 31)
-        }
-    }
-    try data.write(to: URL(fileURLWithPath: path))
+    var generator = SeededGenerator(seed: seed)
+    try Data(generator.bytes(count)).write(to: URL(fileURLWithPath: path))
 }

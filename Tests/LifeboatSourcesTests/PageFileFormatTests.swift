@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatSources
+import LifeboatTestSupport
 import Testing
 
 @Suite struct PageFileFormatTests {
@@ -75,33 +76,5 @@ import Testing
     }
 }
 
-/// A small deterministic generator for test data.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { raw in
-            var i = 0
-            while i + 8 <= count {
-                raw.storeBytes(of: next(), toByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            while i < count {
-                raw[i] = UInt8(truncatingIfNeeded: next())
-                i += 1
-            }
-        }
-        return out
-    }
-}
+/// The shared deterministic generator, under the name these tests use.
+typealias SplitMix64 = SeededGenerator

@@ -1,0 +1,41 @@
+import Foundation
+import LifeboatCore
+
+/// What a backup run is asked to do beyond its paths.
+public struct BackupOptions: Sendable {
+    /// Labels stored with the snapshot.
+    public var tags: [String] = []
+    /// The node the backup belongs to.
+    public var node: String?
+    /// State or identity.
+    public var kind: SnapshotKind = .state
+    /// Re-read every file even when size and mtime match the parent snapshot.
+    public var forceRead = false
+
+    /// Default options.
+    public init() {}
+}
+
+/// The outcome of a backup run.
+public struct BackupResult: Sendable {
+    /// The new snapshot's id.
+    public var id: ObjectID
+    /// The new snapshot.
+    public var snapshot: Snapshot
+    /// Files that could not be read (the snapshot is incomplete when non-empty).
+    public var warnings: [String]
+}
+
+extension Repository {
+    /// Backs up `paths` into a new snapshot; the snapshot is written last, only after
+    /// every pack and index it needs is stored.
+    public func backup(
+        paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
+    ) async throws -> BackupResult {
+        let absolute = try Archiver.normalize(paths)
+        return try await withLock(exclusive: false, operation: "backup") {
+            let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
+            return try await archiver.run()
+        }
+    }
+}
