@@ -77,7 +77,11 @@ final class Archiver {
                 throw LifeboatError(
                     .invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
             }
-            _ = try FileMetadata.lstat(p)
+            do {
+                _ = try FileMetadata.lstat(p)
+            } catch let e as LifeboatError where e.code == .notFound {
+                throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory")
+            }
         }
         return absolute
     }

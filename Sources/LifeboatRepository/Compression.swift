@@ -17,6 +17,9 @@ enum Compression {
     /// zstd level: 1 is the fast end, where 2 cores still keep up with the disk.
     static let level: Int32 = 1
 
+    /// Compression contexts for one-off objects (manifests, trees outside a backup pipeline).
+    static let compressionContexts = ZstdContextPool()
+
     /// Decompression contexts reused across blobs and threads.
     static let decompressionContexts = ZstdDecompressionPool()
 

@@ -105,13 +105,15 @@ extension Repository {
             for id in indexIDs { try await storage.delete(ObjectName(.index, id.hex)) }
             report.indexFilesReplaced = indexIDs.count
         }
+        // Unused, rewritten and unindexed (orphaned) packs all go; only rewritten ones are
+        // counted apart.
         let indexedNow = Set(newIndex.packs.map { $0.id.hex })
+        let rewritten = Set(rewrite.map { $0.0.hex })
         for (name, size) in stored where !indexedNow.contains(name) {
             try await storage.delete(ObjectName(.data, name))
-            report.packsDeleted += 1
+            if !rewritten.contains(name) { report.packsDeleted += 1 }
             report.bytesFreed += Int64(size)
         }
-        report.packsDeleted -= report.packsRewritten
         logger.info(
             "prune finished",
             metadata: ["prune.packs_deleted": "\(report.packsDeleted)", "prune.packs_rewritten": "\(report.packsRewritten)"])

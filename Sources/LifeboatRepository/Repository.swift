@@ -75,7 +75,9 @@ public final class Repository: Sendable {
     func sealObject(_ plaintext: [UInt8], compress: Bool) throws -> Data {
         let payload: [UInt8]
         if compress {
-            payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ZstdContext()) }
+            let context = Compression.compressionContexts.take()
+            defer { Compression.compressionContexts.give(context) }
+            payload = plaintext.withUnsafeBytes { Compression.encode($0, context: context) }
         } else {
             payload = [Compression.Form.raw.rawValue] + plaintext
         }
@@ -207,7 +209,7 @@ public final class Repository: Sendable {
             return last
         }
         let lower = ref.lowercased()
-        guard lower.count >= 4, Hex.decode(lower.count % 2 == 0 ? lower : lower + "0") != nil else {
+        guard lower.count >= 4, lower.allSatisfy(\.isHexDigit) else {
             throw LifeboatError(.invalidArgument, "\"\(ref)\" is not a snapshot id: give `latest` or at least 4 hex characters of an id")
         }
         let matches = all.filter { $0.id.hex.hasPrefix(lower) }

@@ -57,7 +57,7 @@ final class Restorer {
     var result = RestoreResult()
     var total: Int64 = 0
 
-    /// Runs decrypted concurrently.
+    /// Restore windows (about 2 MiB each) read and decrypted concurrently.
     static let window = 4
 
     init(repo: Repository, index: ChunkIndex, options: RestoreOptions, target: String, progress: any ProgressReporter) {
@@ -173,7 +173,7 @@ final class Restorer {
     }
 
     private func restoreFile(_ node: TreeNode, path: String, relative: String) async throws {
-        var planner = RunPlanner(node: node)
+        var planner = WindowPlanner(node: node)
         let dir = (path as NSString).deletingLastPathComponent
         let temp = dir + "/.lifeboat-restore-" + Hex.encode(randomBytes(6))
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -296,7 +296,7 @@ struct RestoreWindow: Sendable {
 
 /// Turns a file's chunk list into restore windows, one chunk-list blob at a time, so a
 /// huge file never has its whole list in memory.
-struct RunPlanner {
+struct WindowPlanner {
     /// Largest span read at once.
     static let readBytes = 4 << 20
     /// Unwanted bytes a read may span to join two wanted blobs of the same pack.

@@ -49,10 +49,6 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            for p in paths where !FileManager.default.fileExists(atPath: p) {
-                var st = stat()
-                if lstat(p, &st) != 0 { throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory") }
-            }
             let repo = try await options.open()
             var backupOptions = BackupOptions()
             backupOptions.tags = tag
