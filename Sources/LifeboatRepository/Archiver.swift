@@ -62,13 +62,27 @@ final class Archiver {
         }
     }
 
-    /// Makes paths absolute and refuses two paths with the same last component.
-    static func normalize(_ paths: [String]) throws -> [String] {
+    /// Makes paths absolute and refuses two paths stored under the same name: the same last
+    /// component, or with `root`, a path outside it or inside another given path.
+    static func normalize(_ paths: [String], root: String? = nil) throws -> [String] {
         guard !paths.isEmpty else { throw LifeboatError(.invalidArgument, "no paths to back up") }
-        let cwd = FileManager.default.currentDirectoryPath
-        let absolute = paths.map { p -> String in
-            let joined = p.hasPrefix("/") ? p : cwd + "/" + p
-            return URL(fileURLWithPath: joined).standardizedFileURL.path
+        let absolute = paths.map(absolutePath)
+        for p in absolute {
+            do {
+                _ = try FileMetadata.lstat(p)
+            } catch let e as LifeboatError where e.code == .notFound {
+                throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory")
+            }
+        }
+        if let root {
+            let base = absolutePath(root)
+            let relatives = try absolute.map { try relativePath($0, root: base) }
+            for (i, a) in relatives.enumerated() {
+                for b in relatives[(i + 1)...] where a == b || b.hasPrefix(a + "/") || a.hasPrefix(b + "/") {
+                    throw LifeboatError(.invalidArgument, "\(base)/\(a) and \(base)/\(b) overlap; give each file or directory once")
+                }
+            }
+            return absolute
         }
         var seen = Set<String>()
         for p in absolute {
@@ -77,13 +91,49 @@ final class Archiver {
                 throw LifeboatError(
                     .invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
             }
-            do {
-                _ = try FileMetadata.lstat(p)
-            } catch let e as LifeboatError where e.code == .notFound {
-                throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory")
-            }
         }
         return absolute
+    }
+
+    static func absolutePath(_ p: String) -> String {
+        let joined = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+
+    /// `path` relative to `root`, which must contain it.
+    static func relativePath(_ path: String, root: String) throws -> String {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        guard path.hasPrefix(prefix), path.count > prefix.count else {
+            throw LifeboatError(.invalidArgument, "cannot back up \(path): it is not inside \(root)")
+        }
+        return String(path.dropFirst(prefix.count))
+    }
+
+    /// The directories between the root and the given paths.
+    indirect enum Layout {
+        case path(String)
+        case directory([String: Layout])
+
+        static func build(_ paths: [String], root: String) throws -> [String: Layout] {
+            var top: [String: Layout] = [:]
+            for p in paths {
+                let parts = try relativePath(p, root: root).split(separator: "/").map(String.init)
+                insert(&top, parts[...], path: p)
+            }
+            return top
+        }
+
+        private static func insert(_ level: inout [String: Layout], _ parts: ArraySlice<String>, path: String) {
+            guard let first = parts.first else { return }
+            if parts.count == 1 {
+                level[first] = .path(path)
+                return
+            }
+            var children: [String: Layout] = [:]
+            if case .directory(let existing)? = level[first] { children = existing }
+            insert(&children, parts.dropFirst(), path: path)
+            level[first] = .directory(children)
+        }
     }
 
     func run() async throws -> BackupResult {
@@ -97,10 +147,15 @@ final class Archiver {
         }
         let rootID: ObjectID = try await withThrowingTaskGroup(of: UploadedPack.self) { uploads in
             var nodes: [TreeNode] = []
-            for p in paths {
-                let name = (p as NSString).lastPathComponent
-                if let node = try await archive(path: p, name: name, relative: name, parent: parentNodes[name], uploads: &uploads) {
-                    nodes.append(node)
+            if let base = options.root.map(Self.absolutePath) {
+                let layout = try Self.Layout.build(paths, root: base)
+                nodes = try await archive(layout: layout, directory: base, relative: "", parents: parentNodes, uploads: &uploads)
+            } else {
+                for p in paths {
+                    let name = (p as NSString).lastPathComponent
+                    if let node = try await archive(path: p, name: name, relative: name, parent: parentNodes[name], uploads: &uploads) {
+                        nodes.append(node)
+                    }
                 }
             }
             let root = try await storeTree(Tree(nodes: nodes), uploads: &uploads)
@@ -134,6 +189,37 @@ final class Archiver {
     }
 
     // MARK: Walking
+
+    /// Archives the given paths below `directory`, with the directories in between as
+    /// directory entries carrying their real metadata but only the given children.
+    private func archive(
+        layout: [String: Layout], directory: String, relative: String, parents: [String: TreeNode], uploads: inout Uploads
+    ) async throws -> [TreeNode] {
+        var nodes: [TreeNode] = []
+        for (name, entry) in layout.sorted(by: { $0.key < $1.key }) {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            switch entry {
+            case .path(let p):
+                if let node = try await archive(path: p, name: name, relative: rel, parent: parents[name], uploads: &uploads) {
+                    nodes.append(node)
+                }
+            case .directory(let children):
+                let path = directory + "/" + name
+                let meta = try FileMetadata.lstat(path)
+                var parentChildren: [String: TreeNode] = [:]
+                if let parent = parents[name], parent.type == .directory, let sub = parent.subtree, index.contains(sub) {
+                    for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
+                }
+                var node = TreeNode(name: name, type: .directory, mode: meta.mode, mtime: meta.mtime)
+                let inner = try await archive(
+                    layout: children, directory: path, relative: rel, parents: parentChildren, uploads: &uploads)
+                summary.directories += 1
+                node.subtree = try await storeTree(Tree(nodes: inner), uploads: &uploads)
+                nodes.append(node)
+            }
+        }
+        return nodes
+    }
 
     private func archive(path: String, name: String, relative: String, parent: TreeNode?, uploads: inout Uploads) async throws -> TreeNode?
     {

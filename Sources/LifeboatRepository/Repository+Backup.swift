@@ -11,6 +11,9 @@ public struct BackupOptions: Sendable {
     public var kind: SnapshotKind = .state
     /// Re-read every file even when size and mtime match the parent snapshot.
     public var forceRead = false
+    /// When set, each path is stored under its path relative to this directory, with the
+    /// directories in between (a node's datadir layout), instead of under its last component.
+    public var root: String?
 
     /// Default options.
     public init() {}
@@ -32,7 +35,7 @@ extension Repository {
     public func backup(
         paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
     ) async throws -> BackupResult {
-        let absolute = try Archiver.normalize(paths)
+        let absolute = try Archiver.normalize(paths, root: options.root)
         return try await withLock(exclusive: false, operation: "backup") {
             let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
             return try await archiver.run()

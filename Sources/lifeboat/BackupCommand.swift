@@ -16,6 +16,11 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The node this backup belongs to.")
     var node: String?
 
+    @Option(
+        name: .long,
+        help: "Store each path under its path relative to this directory (keeps a datadir's layout) instead of its last name.")
+    var root: String?
+
     @Flag(name: .long, help: "Read every file again, even when size and mtime match the previous snapshot.")
     var forceRead = false
 
@@ -54,6 +59,7 @@ struct BackupCommand: AsyncParsableCommand {
             backupOptions.tags = tag
             backupOptions.node = node
             backupOptions.forceRead = forceRead
+            backupOptions.root = root
             let bar = options.progress()
             let result = try await repo.backup(paths: paths, options: backupOptions, progress: bar)
             (bar as? ProgressBar)?.finish()
