@@ -42,6 +42,11 @@ extension Catalog {
     }
 
     /// Jobs matching the filters, newest first.
+    /// How many jobs match; each filter is optional.
+    public func countJobs(node: String? = nil, kind: JobKind? = nil, state: JobState? = nil) async throws -> Int {
+        try await read("counting jobs") { db in try Self.filtered(node: node, kind: kind, state: state).fetchCount(db) }
+    }
+
     static func filtered(node: String?, kind: JobKind?, state: JobState?) -> QueryInterfaceRequest<JobRecord> {
         var request = JobRecord.all()
         if let node { request = request.filter(JobRecord.Columns.node == node) }

@@ -61,6 +61,14 @@ enum CatalogSchema {
                     );
                     """)
         }
+        // v2: schedules set through the API (a plan as JSON, or deleted) override the configuration.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE schedule_state ADD COLUMN plan TEXT;
+                    ALTER TABLE schedule_state ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -35,11 +35,12 @@ public struct ForgetResult: Sendable, Codable {
 }
 
 extension Repository {
-    /// Removes the snapshots the policy does not keep, per group of node, kind and paths;
-    /// with `prune`, then deletes the data they alone needed, all under one exclusive lock.
+    /// Removes the snapshots the policy does not keep, per group of node, kind and (unless
+    /// `groupByPaths` is false) paths; with `prune`, then deletes the data they alone needed,
+    /// all under one exclusive lock.
     public func forget(
         policy: RetentionPolicy, node: String? = nil, kind: SnapshotKind? = nil, dryRun: Bool = false,
-        prune: Bool = false, progress: any ProgressReporter = SilentProgress()
+        prune: Bool = false, groupByPaths: Bool = true, progress: any ProgressReporter = SilentProgress()
     ) async throws -> ForgetResult {
         try policy.validate()
         guard !policy.isEmpty else {
@@ -54,7 +55,8 @@ extension Repository {
             }
             var groups: [String: [SnapshotRecord]] = [:]
             for r in all {
-                let key = "\(r.snapshot.node ?? "")\u{0}\(r.snapshot.kind.rawValue)\u{0}\(r.snapshot.paths.joined(separator: "\u{0}"))"
+                let paths = groupByPaths ? r.snapshot.paths.joined(separator: "\u{0}") : ""
+                let key = "\(r.snapshot.node ?? "")\u{0}\(r.snapshot.kind.rawValue)\u{0}\(paths)"
                 groups[key, default: []].append(r)
             }
             var result = ForgetResult(groups: [])

@@ -25,6 +25,7 @@ struct Lifeboat: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, BackupCommand.self, SnapshotsCommand.self, RestoreCommand.self, CheckCommand.self,
             ForgetCommand.self, PruneCommand.self, StatsCommand.self, KeyCommand.self, UnlockCommand.self,
-            ScheduleCommand.self, ConfigCommand.self,
+            ScheduleCommand.self, ConfigCommand.self, ServeCommand.self, StatusCommand.self, HistoryCommand.self,
+            RunCommand.self, JobCommand.self, CatalogCommand.self,
         ])
 }

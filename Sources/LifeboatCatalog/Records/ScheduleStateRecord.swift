@@ -10,11 +10,14 @@ struct ScheduleStateRecord: Codable, Hashable, FetchableRecord, PersistableRecor
     var paused: Bool
     var lastRun: Date?
     var nextRun: Date?
+    var plan: String?
+    var deleted: Bool
 
     enum CodingKeys: String, CodingKey {
         case node, kind, paused
         case lastRun = "last_run"
         case nextRun = "next_run"
+        case plan, deleted
     }
 
     /// The table's columns, for the query interface.
@@ -32,10 +35,13 @@ struct ScheduleStateRecord: Codable, Hashable, FetchableRecord, PersistableRecor
         paused = state.paused
         lastRun = state.lastRun
         nextRun = state.nextRun
+        plan = state.plan
+        deleted = state.deleted
     }
 
     /// The public value.
     var state: ScheduleState {
-        ScheduleState(node: node, kind: kind, paused: paused, lastRun: lastRun, nextRun: nextRun)
+        ScheduleState(
+            node: node, kind: kind, paused: paused, lastRun: lastRun, nextRun: nextRun, plan: plan, deleted: deleted)
     }
 }

@@ -1,0 +1,1586 @@
+/// The OpenAPI 3.1 description of the API, served at `/api/v1/openapi.json`.
+///
+/// A test compares its paths and methods with ``APIRouter/routes`` and with what the
+/// server answers, so the two cannot drift apart.
+enum OpenAPIDocument {
+    /// The document as JSON text.
+    static let json = #"""
+        {
+         "components": {
+          "schemas": {
+           "Job": {
+            "properties": {
+             "bytesDone": {
+              "type": "integer"
+             },
+             "bytesTotal": {
+              "type": "integer"
+             },
+             "createdAt": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "durationSeconds": {
+              "type": "number"
+             },
+             "endedAt": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "error": {
+              "type": "string"
+             },
+             "id": {
+              "type": "integer"
+             },
+             "kind": {
+              "enum": [
+               "backup",
+               "identity",
+               "restore",
+               "verify",
+               "prune",
+               "copy"
+              ],
+              "type": "string"
+             },
+             "node": {
+              "type": "string"
+             },
+             "percent": {
+              "type": "number"
+             },
+             "phase": {
+              "type": "string"
+             },
+             "repositories": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             "snapshot": {
+              "type": "string"
+             },
+             "startedAt": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "state": {
+              "enum": [
+               "Pending",
+               "Running",
+               "Completed",
+               "Failed",
+               "PartiallyFailed",
+               "Cancelled"
+              ],
+              "type": "string"
+             },
+             "target": {
+              "type": "string"
+             },
+             "trigger": {
+              "enum": [
+               "schedule",
+               "manual",
+               "api"
+              ],
+              "type": "string"
+             },
+             "triggerDetail": {
+              "type": "string"
+             }
+            },
+            "required": [
+             "id",
+             "node",
+             "kind",
+             "trigger",
+             "state",
+             "phase",
+             "createdAt",
+             "bytesDone",
+             "repositories"
+            ],
+            "type": "object"
+           },
+           "Node": {
+            "properties": {
+             "datadir": {
+              "type": "string"
+             },
+             "lastJobs": {
+              "additionalProperties": {
+               "$ref": "#/components/schemas/Job"
+              },
+              "type": "object"
+             },
+             "lastSuccess": {
+              "additionalProperties": {
+               "$ref": "#/components/schemas/Job"
+              },
+              "type": "object"
+             },
+             "name": {
+              "type": "string"
+             },
+             "profile": {
+              "type": "string"
+             },
+             "schedules": {
+              "items": {
+               "$ref": "#/components/schemas/Schedule"
+              },
+              "type": "array"
+             },
+             "stores": {
+              "items": {
+               "properties": {
+                "path": {
+                 "type": "string"
+                },
+                "type": {
+                 "type": "string"
+                }
+               },
+               "type": "object"
+              },
+              "type": "array"
+             },
+             "warnings": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             }
+            },
+            "required": [
+             "name",
+             "profile",
+             "stores",
+             "schedules",
+             "lastJobs",
+             "lastSuccess",
+             "warnings"
+            ],
+            "type": "object"
+           },
+           "Problem": {
+            "properties": {
+             "detail": {
+              "type": "string"
+             },
+             "field": {
+              "type": "string"
+             },
+             "status": {
+              "type": "integer"
+             },
+             "title": {
+              "type": "string"
+             },
+             "type": {
+              "type": "string"
+             }
+            },
+            "required": [
+             "type",
+             "title",
+             "status",
+             "detail"
+            ],
+            "type": "object"
+           },
+           "RestoreBody": {
+            "properties": {
+             "force": {
+              "type": "boolean"
+             },
+             "repository": {
+              "type": "string"
+             },
+             "snapshot": {
+              "description": "id, unique prefix or latest (default)",
+              "type": "string"
+             },
+             "target": {
+              "description": "absolute directory",
+              "type": "string"
+             }
+            },
+            "required": [
+             "target"
+            ],
+            "type": "object"
+           },
+           "Schedule": {
+            "properties": {
+             "cron": {
+              "type": "string"
+             },
+             "description": {
+              "type": "string"
+             },
+             "environment": {
+              "type": "string"
+             },
+             "interval": {
+              "type": "string"
+             },
+             "keep": {
+              "additionalProperties": {
+               "type": "integer"
+              },
+              "type": "object"
+             },
+             "kind": {
+              "type": "string"
+             },
+             "lastRun": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "max": {
+              "type": "integer"
+             },
+             "nextRun": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "nextRuns": {
+              "items": {
+               "format": "date-time",
+               "type": "string"
+              },
+              "type": "array"
+             },
+             "origin": {
+              "enum": [
+               "config",
+               "api",
+               "deleted",
+               "none"
+              ],
+              "type": "string"
+             },
+             "paused": {
+              "type": "boolean"
+             },
+             "repositories": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             "timezone": {
+              "type": "string"
+             }
+            },
+            "required": [
+             "kind",
+             "origin",
+             "paused",
+             "repositories",
+             "nextRuns"
+            ],
+            "type": "object"
+           },
+           "SchedulePlan": {
+            "description": "The keys of a backups: or identity: section of lifeboat.yaml.",
+            "properties": {
+             "cron": {
+              "examples": [
+               "0 */6 * * *"
+              ],
+              "type": "string"
+             },
+             "environment": {
+              "enum": [
+               "development",
+               "staging",
+               "production"
+              ],
+              "type": "string"
+             },
+             "interval": {
+              "examples": [
+               "1h30m"
+              ],
+              "type": "string"
+             },
+             "keep": {
+              "additionalProperties": {
+               "minimum": 1,
+               "type": "integer"
+              },
+              "type": "object"
+             },
+             "max": {
+              "minimum": 1,
+              "type": "integer"
+             },
+             "paused": {
+              "type": "boolean"
+             },
+             "repositories": {
+              "items": {
+               "type": "string"
+              },
+              "minItems": 1,
+              "type": "array"
+             },
+             "timezone": {
+              "type": "string"
+             }
+            },
+            "required": [
+             "repositories"
+            ],
+            "type": "object"
+           },
+           "Snapshot": {
+            "properties": {
+             "bytes": {
+              "type": "integer"
+             },
+             "files": {
+              "type": "integer"
+             },
+             "id": {
+              "type": "string"
+             },
+             "kind": {
+              "type": "string"
+             },
+             "repositories": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             "shortId": {
+              "type": "string"
+             },
+             "time": {
+              "format": "date-time",
+              "type": "string"
+             }
+            },
+            "required": [
+             "id",
+             "shortId",
+             "time",
+             "kind",
+             "bytes",
+             "files",
+             "repositories"
+            ],
+            "type": "object"
+           }
+          },
+          "securitySchemes": {
+           "bearer": {
+            "scheme": "bearer",
+            "type": "http"
+           }
+          }
+         },
+         "info": {
+          "description": "Backups, identity dumps and restores of ledger and identity nodes. Every call but health, metrics and this document needs a bearer token; mutating calls need the operator role.",
+          "title": "Lifeboat API",
+          "version": "1"
+         },
+         "openapi": "3.1.0",
+         "paths": {
+          "/api/v1/jobs": {
+           "get": {
+            "operationId": "get_api_v1_jobs",
+            "parameters": [
+             {
+              "in": "query",
+              "name": "node",
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "kind",
+              "schema": {
+               "enum": [
+                "backup",
+                "identity",
+                "restore",
+                "verify",
+                "prune",
+                "copy"
+               ],
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "state",
+              "schema": {
+               "enum": [
+                "Pending",
+                "Running",
+                "Completed",
+                "Failed",
+                "PartiallyFailed",
+                "Cancelled"
+               ],
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "limit",
+              "schema": {
+               "maximum": 1000,
+               "minimum": 1,
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/Job"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Jobs (query node, kind, state, limit)",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/jobs/{id}": {
+           "get": {
+            "operationId": "get_api_v1_jobs_id",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "id",
+              "required": true,
+              "schema": {
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Job status",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/jobs/{id}/cancel": {
+           "post": {
+            "operationId": "post_api_v1_jobs_id_cancel",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "id",
+              "required": true,
+              "schema": {
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Cancel a queued or running job",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes": {
+           "get": {
+            "operationId": "get_api_v1_nodes",
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/Node"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Configured nodes with schedules and last results",
+            "tags": [
+             "nodes"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Node"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "One node",
+            "tags": [
+             "nodes"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/backups": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_backups",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Start a state backup now",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/history": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node_history",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "kind",
+              "schema": {
+               "enum": [
+                "backup",
+                "identity",
+                "restore",
+                "verify",
+                "prune",
+                "copy"
+               ],
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "limit",
+              "schema": {
+               "maximum": 1000,
+               "minimum": 1,
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/Job"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Job history of a node (query kind, limit)",
+            "tags": [
+             "history"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/identity-dumps": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_identity_dumps",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Start an identity dump now",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/restores": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_restores",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/RestoreBody"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Restore a backup into a directory, verified",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/schedules/{kind}": {
+           "delete": {
+            "operationId": "delete_api_v1_nodes_node_schedules_kind",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "path",
+              "name": "kind",
+              "required": true,
+              "schema": {
+               "enum": [
+                "backup",
+                "identity"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "204": {
+              "description": "done"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Delete a schedule",
+            "tags": [
+             "schedules"
+            ]
+           },
+           "get": {
+            "operationId": "get_api_v1_nodes_node_schedules_kind",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "path",
+              "name": "kind",
+              "required": true,
+              "schema": {
+               "enum": [
+                "backup",
+                "identity"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Schedule"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "A schedule in force",
+            "tags": [
+             "schedules"
+            ]
+           },
+           "put": {
+            "operationId": "put_api_v1_nodes_node_schedules_kind",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "path",
+              "name": "kind",
+              "required": true,
+              "schema": {
+               "enum": [
+                "backup",
+                "identity"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/SchedulePlan"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Schedule"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "201": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Schedule"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Create or replace a schedule",
+            "tags": [
+             "schedules"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/schedules/{kind}/pause": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_schedules_kind_pause",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "path",
+              "name": "kind",
+              "required": true,
+              "schema": {
+               "enum": [
+                "backup",
+                "identity"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Schedule"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Pause a schedule",
+            "tags": [
+             "schedules"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/schedules/{kind}/resume": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_schedules_kind_resume",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "path",
+              "name": "kind",
+              "required": true,
+              "schema": {
+               "enum": [
+                "backup",
+                "identity"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Schedule"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Resume a schedule",
+            "tags": [
+             "schedules"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/snapshots": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node_snapshots",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "kind",
+              "schema": {
+               "enum": [
+                "backup",
+                "identity",
+                "restore",
+                "verify",
+                "prune",
+                "copy"
+               ],
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/Snapshot"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Snapshots of a node in every repository (query kind)",
+            "tags": [
+             "history"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/verify": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_verify",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Read back the node's repositories (check --read-data)",
+            "tags": [
+             "jobs"
+            ]
+           }
+          },
+          "/api/v1/openapi.json": {
+           "get": {
+            "operationId": "get_api_v1_openapi_json",
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              },
+              "description": "ok"
+             }
+            },
+            "security": [],
+            "summary": "This document",
+            "tags": [
+             "meta"
+            ]
+           }
+          },
+          "/healthz": {
+           "get": {
+            "operationId": "get_healthz",
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              },
+              "description": "ok"
+             }
+            },
+            "security": [],
+            "summary": "Liveness",
+            "tags": [
+             "health"
+            ]
+           }
+          },
+          "/metrics": {
+           "get": {
+            "operationId": "get_metrics",
+            "responses": {
+             "200": {
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              },
+              "description": "metrics"
+             }
+            },
+            "security": [],
+            "summary": "Prometheus metrics (text format 0.0.4)",
+            "tags": [
+             "metrics"
+            ]
+           }
+          },
+          "/readyz": {
+           "get": {
+            "operationId": "get_readyz",
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              },
+              "description": "ready"
+             },
+             "503": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [],
+            "summary": "Readiness: the catalog can be read",
+            "tags": [
+             "health"
+            ]
+           }
+          }
+         },
+         "servers": [
+          {
+           "url": "/"
+          }
+         ]
+        }
+        """#
+}

@@ -1,0 +1,204 @@
+import Foundation
+import LifeboatCatalog
+import LifeboatConfig
+import LifeboatCore
+import LifeboatRepository
+import Logging
+
+/// Does the work of each kind of job against the configured nodes and repositories.
+public struct JobExecutor: Sendable {
+    let configuration: LifeboatConfiguration
+    let repositories: RepositoryPool
+    let gate: RepositoryGate
+    let plans: @Sendable (String, JobKind) async -> BackupPlan?
+    let identityDump: IdentityDumpFunction?
+    let logger: Logger
+
+    /// Creates an executor; `plans` gives the plan in force for a node and kind.
+    public init(
+        configuration: LifeboatConfiguration, repositories: RepositoryPool, gate: RepositoryGate,
+        plans: @escaping @Sendable (String, JobKind) async -> BackupPlan?, identityDump: IdentityDumpFunction? = nil,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.repositories = repositories
+        self.gate = gate
+        self.plans = plans
+        self.identityDump = identityDump
+        self.logger = logger
+    }
+
+    /// Runs one job to its end; throws when it fails.
+    public func execute(_ request: JobRequest, progress: any ProgressReporter) async throws -> JobOutcome {
+        switch request {
+        case .backup(let name): try await backup(node: try node(named: name), progress: progress)
+        case .identity(let name): try await identity(node: try node(named: name), progress: progress)
+        case .restore(let r): try await restore(r, progress: progress)
+        case .verify(let node, let repository): try await verify(node: node, repository: repository, progress: progress)
+        case .prune(let repository): try await prune(repository: repository, progress: progress)
+        }
+    }
+
+    func node(named name: String) throws -> NodeConfiguration {
+        guard let node = configuration.node(named: name) else {
+            throw LifeboatError(.notFound, "no node named \"\(name)\" in the configuration")
+        }
+        return node
+    }
+
+    /// The repositories a kind of job writes to: the plan's, or the first configured.
+    func repositoryNames(node: NodeConfiguration, kind: JobKind) async -> [String] {
+        if let plan = await plans(node.name, kind), !plan.repositories.isEmpty { return plan.repositories }
+        return configuration.repositories.first.map { [$0.name] } ?? []
+    }
+
+    // MARK: State backups
+
+    /// The files and directories a node's state backup reads, and the directory they are stored relative to.
+    public static func storePaths(_ node: NodeConfiguration) throws -> (paths: [String], root: String?) {
+        var paths: [String] = []
+        for store in node.stores {
+            switch store {
+            case .sqlite, .file, .directory, .shelf:
+                if let path = store.path { paths.append(node.resolvedPath(path)) }
+            case .redis, .postgres:
+                throw LifeboatError(
+                    .unsupported, "node \(node.name): store type \(store.typeName) is not supported by this build")
+            }
+        }
+        guard !paths.isEmpty else {
+            throw LifeboatError(.invalidArgument, "node \(node.name) has no stores to back up")
+        }
+        guard let datadir = node.datadir else { return (paths, nil) }
+        let inside = paths.allSatisfy { $0.hasPrefix(datadir.hasSuffix("/") ? datadir : datadir + "/") }
+        // Stores outside the datadir keep their absolute layout so a restore can tell them apart.
+        return (paths, inside ? datadir : "/")
+    }
+
+    func backup(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
+        let (paths, root) = try Self.storePaths(node)
+        let names = await repositoryNames(node: node, kind: .backup)
+        var options = BackupOptions()
+        options.node = node.name
+        options.kind = .state
+        options.root = root
+        options.tags = ["profile:\(node.profile.rawValue)"]
+        let backupOptions = options
+        var written: [String] = []
+        var first: BackupResult?
+        for name in names {
+            let repo = try await repositories.repository(name)
+            let result = try await gate.with(name, exclusive: false) {
+                try await retryingWhileLocked { try await repo.backup(paths: paths, options: backupOptions, progress: progress) }
+            }
+            written.append(name)
+            if first == nil { first = result }
+        }
+        guard let first else { throw LifeboatError(.invalidArgument, "node \(node.name) has no repository to back up to") }
+        if !first.warnings.isEmpty {
+            return JobOutcome(
+                state: .partiallyFailed, snapshot: first.id.hex, repositories: written,
+                message: "\(first.warnings.count) item(s) could not be read: " + first.warnings.prefix(3).joined(separator: "; "))
+        }
+        try await applyRetention(node: node, kind: .backup, repositories: written)
+        return JobOutcome(snapshot: first.id.hex, repositories: written)
+    }
+
+    /// Forgets a node's snapshots of a kind beyond the plan's `max` (and keep rules), after a success only.
+    func applyRetention(node: NodeConfiguration, kind: JobKind, repositories names: [String]) async throws {
+        guard let plan = await plans(node.name, kind) else { return }
+        let snapshotKind: SnapshotKind = kind == .identity ? .identity : .state
+        for name in names {
+            let repo = try await repositories.repository(name)
+            let result = try await gate.with(name, exclusive: true) {
+                try await retryingWhileLocked {
+                    try await repo.forget(policy: plan.retention, node: node.name, kind: snapshotKind, groupByPaths: false)
+                }
+            }
+            let removed = result.groups.reduce(0) { $0 + $1.remove.count }
+            if removed > 0 {
+                logger.info(
+                    "retention forgot snapshots",
+                    metadata: ["node": "\(node.name)", "kind": "\(kind)", "repository": "\(name)", "removed": "\(removed)"])
+            }
+        }
+    }
+
+    // MARK: Identity
+
+    func identity(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
+        guard node.identity != nil else {
+            throw LifeboatError(.invalidArgument, "node \(node.name) has no identity section to dump")
+        }
+        guard let identityDump else {
+            throw LifeboatError(.unsupported, "identity dumps are not available in this build")
+        }
+        let names = await repositoryNames(node: node, kind: .identity)
+        var snapshot: String?
+        for name in names {
+            let repo = try await repositories.repository(name)
+            let id = try await gate.with(name, exclusive: false) { try await identityDump(node, repo, progress) }
+            if snapshot == nil { snapshot = id }
+        }
+        try await applyRetention(node: node, kind: .identity, repositories: names)
+        return JobOutcome(snapshot: snapshot, repositories: names)
+    }
+
+    // MARK: Restore, verify, prune
+
+    func restore(_ request: RestoreRequest, progress: any ProgressReporter) async throws -> JobOutcome {
+        let node = try node(named: request.node)
+        let name: String
+        if let given = request.repository {
+            name = given
+        } else {
+            name = await repositoryNames(node: node, kind: .backup).first ?? ""
+        }
+        let repo = try await repositories.repository(name)
+        let record = try await repo.findSnapshot(request.snapshot, node: node.name, kind: .state)
+        var restoreOptions = RestoreOptions(target: request.target)
+        restoreOptions.force = request.force
+        let options = restoreOptions
+        let result = try await gate.with(name, exclusive: false) {
+            try await repo.restore(record, options: options, progress: progress)
+        }
+        if !result.failures.isEmpty {
+            throw LifeboatError(
+                .corrupted,
+                "\(result.failures.count) file(s) could not be restored: " + result.failures.prefix(3).joined(separator: "; "))
+        }
+        progress.report(ProgressEvent(phase: "verify", bytesDone: result.bytes, bytesTotal: result.bytes, filesDone: 0, filesTotal: 0))
+        let verification = try await repo.verifyRestored(record, target: request.target)
+        guard verification.mismatches.isEmpty else {
+            throw LifeboatError(
+                .corrupted,
+                "the restored files do not match the backup: " + verification.mismatches.prefix(3).joined(separator: "; "))
+        }
+        return JobOutcome(snapshot: record.id.hex, repositories: [name])
+    }
+
+    func verify(node: String, repository: String?, progress: any ProgressReporter) async throws -> JobOutcome {
+        let nodeConfig = try self.node(named: node)
+        let names: [String]
+        if let repository { names = [repository] } else { names = await repositoryNames(node: nodeConfig, kind: .backup) }
+        for name in names {
+            let repo = try await repositories.repository(name)
+            let report = try await gate.with(name, exclusive: false) { try await repo.check(readData: true, progress: progress) }
+            guard report.errors.isEmpty else {
+                throw LifeboatError(
+                    .corrupted, "repository \(name) fails its check: " + report.errors.prefix(3).joined(separator: "; "))
+            }
+        }
+        return JobOutcome(repositories: names)
+    }
+
+    func prune(repository name: String, progress: any ProgressReporter) async throws -> JobOutcome {
+        let repo = try await repositories.repository(name)
+        let report = try await gate.with(name, exclusive: true) {
+            try await retryingWhileLocked { try await repo.prune(progress: progress) }
+        }
+        logger.info(
+            "pruned", metadata: ["repository": "\(name)", "packs.deleted": "\(report.packsDeleted)", "bytes.freed": "\(report.bytesFreed)"])
+        return JobOutcome(repositories: [name])
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import LifeboatCatalog
+import LifeboatConfig
+import LifeboatCore
+import LifeboatRepository
+
+/// What a job is asked to do.
+public enum JobRequest: Sendable, Hashable {
+    /// A state backup of a node's stores.
+    case backup(node: String)
+    /// An identity dump of a node's keys.
+    case identity(node: String)
+    /// A restore of a node's state backup into a directory, verified afterwards.
+    case restore(RestoreRequest)
+    /// Reading back a repository's data (`check --read-data`).
+    case verify(node: String, repository: String?)
+    /// Deleting data no snapshot needs from a repository.
+    case prune(repository: String)
+
+    /// The catalog's kind for the job.
+    public var kind: JobKind {
+        switch self {
+        case .backup: .backup
+        case .identity: .identity
+        case .restore: .restore
+        case .verify: .verify
+        case .prune: .prune
+        }
+    }
+
+    /// The catalog's node for the job; a prune, which belongs to a repository, is `repository/NAME`.
+    public var node: String {
+        switch self {
+        case .backup(let node), .identity(let node), .verify(let node, _): node
+        case .restore(let r): r.node
+        case .prune(let repository): "repository/\(repository)"
+        }
+    }
+}
+
+/// A restore asked for through the API or CLI.
+public struct RestoreRequest: Sendable, Hashable, Codable {
+    /// The node whose backup is restored.
+    public var node: String
+    /// A snapshot id (or unique prefix) or `latest`.
+    public var snapshot: String
+    /// The repository to read from; the node's first backup repository unless given.
+    public var repository: String?
+    /// The directory to restore into.
+    public var target: String
+    /// Whether a non-empty target may be written into.
+    public var force: Bool
+
+    /// Creates a request.
+    public init(node: String, snapshot: String, repository: String? = nil, target: String, force: Bool = false) {
+        self.node = node
+        self.snapshot = snapshot
+        self.repository = repository
+        self.target = target
+        self.force = force
+    }
+}
+
+/// How a job ended, as the executor reports it.
+public struct JobOutcome: Sendable {
+    /// Completed or PartiallyFailed (failures are thrown).
+    public var state: JobState
+    /// The snapshot produced or restored.
+    public var snapshot: String?
+    /// Repositories that hold the snapshot.
+    public var repositories: [String]
+    /// A note for PartiallyFailed.
+    public var message: String?
+
+    /// Creates an outcome.
+    public init(state: JobState = .completed, snapshot: String? = nil, repositories: [String] = [], message: String? = nil) {
+        self.state = state
+        self.snapshot = snapshot
+        self.repositories = repositories
+        self.message = message
+    }
+}
+
+/// An identity dump, as the identity module provides it: fetch, validate, encrypt and store
+/// into the repository, returning the snapshot id.
+public typealias IdentityDumpFunction =
+    @Sendable (_ node: NodeConfiguration, _ repository: Repository, _ progress: any ProgressReporter) async throws -> String
