@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -67,6 +68,20 @@ let package = Package(
             dependencies: ["LifeboatCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
+            name: "LifeboatIdentity",
+            dependencies: [
+                "LifeboatCore", "LifeboatCrypto", "LifeboatConfig", "LifeboatRepository", "LifeboatCatalog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "LifeboatDaemon",
             dependencies: [
                 "LifeboatCore", "LifeboatConfig", "LifeboatCatalog", "LifeboatRepository", "LifeboatStorage", "LifeboatS3",
@@ -88,7 +103,7 @@ let package = Package(
             name: "lifeboat",
             dependencies: [
                 "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto", "LifeboatS3", "LifeboatConfig",
-                "LifeboatDaemon", "LifeboatCatalog",
+                "LifeboatDaemon", "LifeboatCatalog", "LifeboatIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,6 +138,17 @@ let package = Package(
         .testTarget(
             name: "LifeboatCatalogTests",
             dependencies: ["LifeboatCatalog", "LifeboatTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LifeboatIdentityTests",
+            dependencies: [
+                "LifeboatIdentity", "LifeboatTestSupport", "LifeboatRepository", "LifeboatStorage", "LifeboatConfig",
+                "LifeboatCatalog", "LifeboatCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatDaemonTests",

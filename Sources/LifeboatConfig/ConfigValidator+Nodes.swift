@@ -3,7 +3,7 @@ import Foundation
 // `nodes:` and each node's `stores:`.
 extension ConfigValidator {
     /// The keys a node reads.
-    static let nodeKeys = ["name", "profile", "datadir", "stores", "backups", "identity"]
+    static let nodeKeys = ["name", "profile", "datadir", "stores", "backups", "identity", "version", "control"]
 
     /// `nodes:`: at least one node, names unique.
     func nodes(_ node: ConfigNode) -> [NodeConfiguration]? {
@@ -57,6 +57,20 @@ extension ConfigValidator {
             identity = self.identity(node, relativeAllowed: relativeAllowed)
             if identity == nil { ok = false }
         }
+        var version: String?
+        if let node = fields["version"], let text = text(node) {
+            if profile == .nuts && !["5.0", "5.1", "5.2", "5.3", "5.4"].contains(text) {
+                report(node, "\"\(text)\" is not a Nuts version this profile knows (5.0, 5.1, 5.2, 5.3, 5.4)")
+                ok = false
+            } else {
+                version = text
+            }
+        }
+        var control: NodeControl?
+        if let node = fields["control"] {
+            control = self.control(node)
+            if control == nil { ok = false }
+        }
         // Judged on what is written, so a section that failed on its own is not reported again here.
         let storesNode = fields["stores"]
         let backupsNode = fields["backups"]
@@ -74,7 +88,8 @@ extension ConfigValidator {
         }
         guard ok, let name else { return nil }
         return NodeConfiguration(
-            name: name, profile: profile, datadir: datadir, stores: stores, backups: backups, identity: identity)
+            name: name, profile: profile, datadir: datadir, stores: stores, backups: backups, identity: identity,
+            version: version, control: control)
     }
 
     /// Whether `node` is a list with no items.

@@ -30,11 +30,16 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var backups: BackupPlan?
     /// When identity dumps run, where the keys come from and whom they are encrypted to.
     public var identity: IdentityConfiguration?
+    /// The node software's version (`5.0` … `5.4` for Nuts), which decides profile steps.
+    public var version: String?
+    /// How to stop, start and reach the node during a restore.
+    public var control: NodeControl?
 
     /// Creates a node entry; the configuration loader checks the values.
     public init(
         name: String, profile: Profile = .generic, datadir: String? = nil, stores: [StoreConfiguration] = [],
-        backups: BackupPlan? = nil, identity: IdentityConfiguration? = nil
+        backups: BackupPlan? = nil, identity: IdentityConfiguration? = nil, version: String? = nil,
+        control: NodeControl? = nil
     ) {
         self.name = name
         self.profile = profile
@@ -42,6 +47,8 @@ public struct NodeConfiguration: Sendable, Hashable {
         self.stores = stores
         self.backups = backups
         self.identity = identity
+        self.version = version
+        self.control = control
     }
 
     /// `path` made absolute: kept if it is, else read inside ``datadir``.
@@ -56,6 +63,6 @@ public struct NodeConfiguration: Sendable, Hashable {
 
 extension NodeConfiguration: Codable {
     private enum CodingKeys: String, CodingKey {
-        case name, profile, datadir, stores, backups, identity
+        case name, profile, datadir, stores, backups, identity, version, control
     }
 }

@@ -19,6 +19,8 @@ public final class Daemon: Sendable {
     public let runner: JobRunner
     /// Starts scheduled jobs.
     public let scheduler: Scheduler
+    /// Does the work of jobs (and plans node restores).
+    public let executor: JobExecutor
     /// The scheduler's clock.
     public let clock: any DaemonClock
     /// The daemon's logger.
@@ -31,7 +33,7 @@ public final class Daemon: Sendable {
     /// Opens the catalog (settling jobs a crash left Running) and wires the parts together.
     public init(
         configuration: LifeboatConfiguration, environment: [String: String], clock: any DaemonClock = SystemClock(),
-        identityDump: IdentityDumpFunction? = nil, logger: Logger
+        identityDump: IdentityDumpFunction? = nil, identityRestore: IdentityRestoreFunction? = nil, logger: Logger
     ) async throws {
         self.configuration = configuration
         self.clock = clock
@@ -46,7 +48,8 @@ public final class Daemon: Sendable {
         let executor = JobExecutor(
             configuration: configuration, repositories: repositories, gate: gate,
             plans: { node, kind in await box.scheduler?.plan(node: node, kind: kind) }, identityDump: identityDump,
-            logger: logger)
+            identityRestore: identityRestore, logger: logger)
+        self.executor = executor
         runner = JobRunner(catalog: catalog, executor: executor, maxParallel: configuration.jobs.maxParallel, logger: logger)
         scheduler = Scheduler(configuration: configuration, catalog: catalog, runner: runner, clock: clock, logger: logger)
         await box.set(scheduler)

@@ -12,14 +12,16 @@ public struct JobExecutor: Sendable {
     let gate: RepositoryGate
     let plans: @Sendable (String, JobKind) async -> BackupPlan?
     let identityDump: IdentityDumpFunction?
+    let identityRestore: IdentityRestoreFunction?
     let logger: Logger
 
     /// Creates an executor; `plans` gives the plan in force for a node and kind.
     public init(
         configuration: LifeboatConfiguration, repositories: RepositoryPool, gate: RepositoryGate,
         plans: @escaping @Sendable (String, JobKind) async -> BackupPlan?, identityDump: IdentityDumpFunction? = nil,
-        logger: Logger
+        identityRestore: IdentityRestoreFunction? = nil, logger: Logger
     ) {
+        self.identityRestore = identityRestore
         self.configuration = configuration
         self.repositories = repositories
         self.gate = gate
@@ -28,9 +30,14 @@ public struct JobExecutor: Sendable {
         self.logger = logger
     }
 
-    /// Runs one job to its end; throws when it fails.
-    public func execute(_ request: JobRequest, progress: any ProgressReporter) async throws -> JobOutcome {
+    /// Runs one job to its end; throws when it fails. `phase` records runbook steps.
+    public func execute(
+        _ request: JobRequest, job: JobID, progress: any ProgressReporter, phase: @escaping @Sendable (String) async -> Void = { _ in }
+    ) async throws -> JobOutcome {
         switch request {
+        case .nodeRestore(let r): try await nodeRestore(r, job: job, progress: progress, phase: phase)
+        case .rollback(let node, let original):
+            JobOutcome(message: try await NodeRestoreRunbook.rollback(node: try self.node(named: node), job: original, logger: logger))
         case .backup(let name): try await backup(node: try node(named: name), progress: progress)
         case .identity(let name): try await identity(node: try node(named: name), progress: progress)
         case .restore(let r): try await restore(r, progress: progress)
@@ -76,7 +83,9 @@ public struct JobExecutor: Sendable {
     }
 
     func backup(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
-        let (paths, root) = try Self.storePaths(node)
+        var (storePaths, root) = try Self.storePaths(node)
+        if let recorded = await recordDiagnostics(node) { storePaths.append(recorded) }
+        let paths = storePaths
         let names = await repositoryNames(node: node, kind: .backup)
         var options = BackupOptions()
         options.node = node.name
@@ -102,6 +111,62 @@ public struct JobExecutor: Sendable {
         }
         try await applyRetention(node: node, kind: .backup, repositories: written)
         return JobOutcome(snapshot: first.id.hex, repositories: written)
+    }
+
+    /// Writes the node's current diagnostics to `DATADIR/.lifeboat/diagnostics.json` for the
+    /// snapshot to carry (the runbook compares them after a restore); nil when the node has no
+    /// `control.url` or does not answer.
+    func recordDiagnostics(_ node: NodeConfiguration) async -> String? {
+        guard let url = node.control?.url, let datadir = node.datadir else { return nil }
+        do {
+            let diagnostics = try await NodeClient(base: url).diagnostics()
+            let directory = datadir + "/.lifeboat"
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(RecordedDiagnostics(capturedAt: Date(), url: url, diagnostics: diagnostics))
+            try data.write(to: URL(fileURLWithPath: directory + "/diagnostics.json"), options: .atomic)
+            return directory
+        } catch {
+            logger.warning("could not record the node's diagnostics", metadata: ["node": "\(node.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func nodeRestore(
+        _ request: NodeRestoreRequest, job: JobID, progress: any ProgressReporter, phase: @escaping @Sendable (String) async -> Void
+    ) async throws -> JobOutcome {
+        let node = try node(named: request.node)
+        let name: String
+        if let given = request.repository { name = given } else { name = await repositoryNames(node: node, kind: .backup).first ?? "" }
+        let repo = try await repositories.repository(name)
+        let runbook = NodeRestoreRunbook(
+            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, logger: logger)
+        let steps = try await gate.with(name, exclusive: false) {
+            try await runbook.run(
+                job: job,
+                report: { index, step in await phase("step \(index + 1)/11 \(step.id): \(step.description)") },
+                progress: progress)
+        }
+        let warnings = steps.filter { $0.status == "warning" }.compactMap(\.message)
+        let record = try await repo.findSnapshot(request.backup, node: node.name, kind: .state)
+        return JobOutcome(
+            state: .completed, snapshot: record.id.hex, repositories: [name],
+            message: warnings.isEmpty ? nil : "completed with warnings: " + warnings.joined(separator: "; "))
+    }
+
+    /// The steps a node restore would take, without running any.
+    public func nodeRestorePlan(_ request: NodeRestoreRequest) async throws -> [RunbookStep] {
+        let node = try node(named: request.node)
+        let name: String
+        if let given = request.repository { name = given } else { name = await repositoryNames(node: node, kind: .backup).first ?? "" }
+        let repo = try await repositories.repository(name)
+        let record = try await repo.findSnapshot(request.backup, node: node.name, kind: .state)
+        return NodeRestoreRunbook(
+            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, logger: logger
+        ).plan(snapshot: record)
     }
 
     /// Forgets a node's snapshots of a kind beyond the plan's `max` (and keep rules), after a success only.

@@ -16,13 +16,17 @@ public enum JobRequest: Sendable, Hashable {
     case verify(node: String, repository: String?)
     /// Deleting data no snapshot needs from a repository.
     case prune(repository: String)
+    /// The whole restore runbook of a node.
+    case nodeRestore(NodeRestoreRequest)
+    /// Putting back the data a node restore job moved aside.
+    case rollback(node: String, job: JobID)
 
     /// The catalog's kind for the job.
     public var kind: JobKind {
         switch self {
         case .backup: .backup
         case .identity: .identity
-        case .restore: .restore
+        case .restore, .nodeRestore, .rollback: .restore
         case .verify: .verify
         case .prune: .prune
         }
@@ -33,6 +37,8 @@ public enum JobRequest: Sendable, Hashable {
         switch self {
         case .backup(let node), .identity(let node), .verify(let node, _): node
         case .restore(let r): r.node
+        case .nodeRestore(let r): r.node
+        case .rollback(let node, _): node
         case .prune(let repository): "repository/\(repository)"
         }
     }

@@ -129,6 +129,9 @@ public actor JobRunner {
     private func run(_ queued: Queued) async {
         let id = queued.id
         let reporter = CatalogProgress()
+        var runbook = false
+        if case .nodeRestore = queued.request { runbook = true }
+        let keepPhase = runbook
         var final: Job?
         do {
             _ = try await catalog.start(id)
@@ -137,12 +140,18 @@ public actor JobRunner {
                     try? await Task.sleep(for: .milliseconds(300))
                     if let e = reporter.take() {
                         try? await catalog.updateProgress(
-                            id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? e.bytesTotal : nil)
+                            id, phase: keepPhase ? nil : e.phase, bytesDone: max(0, e.bytesDone),
+                            bytesTotal: e.bytesTotal > 0 ? e.bytesTotal : nil)
                     }
                 }
             }
             defer { flusher.cancel() }
-            let outcome = try await executor.execute(queued.request, progress: reporter)
+            let outcome = try await executor.execute(
+                queued.request, job: id, progress: reporter,
+                phase: { [catalog] text in
+                    let done = (try? await catalog.job(id))?.bytesDone ?? 0
+                    try? await catalog.updateProgress(id, phase: text, bytesDone: done)
+                })
             if let e = reporter.take() {
                 try? await catalog.updateProgress(
                     id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? e.bytesTotal : nil)

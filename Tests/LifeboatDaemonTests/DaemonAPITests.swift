@@ -186,6 +186,8 @@ import Testing
         #expect(documented == Set(APIRouter.routes))
         // Every documented route is served: with a token of the highest role it never answers 404 or 405
         // for an existing node, schedule and job.
+        let backup = try await h.call(.POST, "/api/v1/nodes/n1/backups")
+        _ = try await h.waitForJob(try #require((backup.json as? [String: Any])?["id"] as? Int64))
         let job = try await h.call(.POST, "/api/v1/nodes/n1/verify")
         let id = try #require((job.json as? [String: Any])?["id"] as? Int64)
         _ = try await h.waitForJob(id)

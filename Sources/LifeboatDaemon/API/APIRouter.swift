@@ -18,6 +18,7 @@ public enum APIRouter {
         "GET /api/v1/nodes/{node}/history", "GET /api/v1/nodes/{node}/snapshots",
         "POST /api/v1/nodes/{node}/backups", "POST /api/v1/nodes/{node}/identity-dumps",
         "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
+        "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
         "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
     ]
 
@@ -110,6 +111,42 @@ public enum APIRouter {
             let data = try await request.collectBody(upTo: 64 * 1024)
             let body = try JSONDecoder().decode(RestoreBody.self, from: Data(buffer: data))
             return try await api.submit(.restore(try api.restoreRequest(body, node: node)), context: context)
+        }
+        v1.get("/nodes/{node}/restore-plan") { request, context in
+            try context.require(.viewer)
+            let node = try api.nodeName(context)
+            let query = request.uri.queryParameters
+            let plan = try await daemon.executor.nodeRestorePlan(
+                NodeRestoreRequest(
+                    node: node, backup: query.get("backup") ?? "latest", repository: query.get("repository"),
+                    identityDump: query.get("identityDump"), identityFile: query.get("identityFile")))
+            return try api.json(plan)
+        }
+        v1.post("/nodes/{node}/node-restores") { request, context in
+            try context.require(.operator)
+            let node = try api.nodeName(context)
+            var request = request
+            let data = try await request.collectBody(upTo: 64 * 1024)
+            var body =
+                data.readableBytes == 0
+                ? NodeRestoreRequest(node: node) : try JSONDecoder().decode(NodeRestoreRequest.self, from: Data(buffer: data))
+            body.node = node
+            if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
+                throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
+            }
+            if body.identityDump != nil && body.identityFile == nil {
+                throw Problem(
+                    .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
+            }
+            return try await api.submit(.nodeRestore(body), context: context)
+        }
+        v1.post("/jobs/{id}/rollback") { _, context in
+            try context.require(.operator)
+            let job = try await api.job(context)
+            guard job.kind == .restore else {
+                throw Problem(.unprocessableContent, "job \(job.id) is a \(job.kind) job; only a node restore can be rolled back")
+            }
+            return try await api.submit(.rollback(node: job.node, job: job.id), context: context)
         }
         v1.get("/jobs") { request, context in
             try context.require(.viewer)

@@ -166,6 +166,25 @@ enum OpenAPIDocument {
             ],
             "type": "object"
            },
+           "NodeRestoreBody": {
+            "properties": {
+             "backup": {
+              "description": "snapshot id, prefix or latest (default)",
+              "type": "string"
+             },
+             "identityDump": {
+              "type": "string"
+             },
+             "identityFile": {
+              "description": "age identity file on the daemon's host",
+              "type": "string"
+             },
+             "repository": {
+              "type": "string"
+             }
+            },
+            "type": "object"
+           },
            "Problem": {
             "properties": {
              "detail": {
@@ -211,6 +230,36 @@ enum OpenAPIDocument {
             },
             "required": [
              "target"
+            ],
+            "type": "object"
+           },
+           "RunbookStep": {
+            "properties": {
+             "description": {
+              "type": "string"
+             },
+             "id": {
+              "type": "string"
+             },
+             "message": {
+              "type": "string"
+             },
+             "status": {
+              "enum": [
+               "planned",
+               "running",
+               "done",
+               "skipped",
+               "warning",
+               "failed"
+              ],
+              "type": "string"
+             }
+            },
+            "required": [
+             "id",
+             "description",
+             "status"
             ],
             "type": "object"
            },
@@ -612,6 +661,82 @@ enum OpenAPIDocument {
             ]
            }
           },
+          "/api/v1/jobs/{id}/rollback": {
+           "post": {
+            "operationId": "post_api_v1_jobs_id_rollback",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "id",
+              "required": true,
+              "schema": {
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Put back the data a node restore job moved aside",
+            "tags": [
+             "runbook"
+            ]
+           }
+          },
           "/api/v1/nodes": {
            "get": {
             "operationId": "get_api_v1_nodes",
@@ -889,6 +1014,162 @@ enum OpenAPIDocument {
             "summary": "Start an identity dump now",
             "tags": [
              "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/node-restores": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_node_restores",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/NodeRestoreBody"
+               }
+              }
+             },
+             "required": false
+            },
+            "responses": {
+             "202": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Job"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Run the node's whole restore runbook as a job",
+            "tags": [
+             "runbook"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/restore-plan": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node_restore_plan",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "backup",
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "repository",
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "identityDump",
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/RunbookStep"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "The steps a node restore would take (query backup, repository, identityDump), touching nothing",
+            "tags": [
+             "runbook"
             ]
            }
           },

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatDaemon
+
+/// `lifeboat node restore`: the whole restore runbook of a node, run by the daemon.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Node-aware operations (through the daemon).", subcommands: [Restore.self])
+
+    /// `lifeboat node restore NODE [--backup ID|latest] [--identity DUMP --identity-file KEY] [--plan] [--yes]`.
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a node: stop, move aside, restore stores and side files, restore keys, start, reprocess, verify.",
+            discussion: "Without --yes it prints the plan and asks on a terminal. --rollback JOB puts back what a restore job moved aside.")
+
+        @OptionGroup var server: ServerOptions
+
+        @Argument(help: "The node.")
+        var node: String
+
+        @Option(name: .long, help: ArgumentHelp("The backup: a snapshot id (prefix) or latest.", valueName: "ID"))
+        var backup: String = "latest"
+
+        @Option(name: .long, help: ArgumentHelp("The repository to restore from.", valueName: "NAME"))
+        var repository: String?
+
+        @Option(name: .long, help: ArgumentHelp("An identity dump to restore the keys from.", valueName: "DUMP"))
+        var identity: String?
+
+        @Option(name: .long, help: ArgumentHelp("The age identity file that decrypts the dump (on the daemon's host).", valueName: "KEY"))
+        var identityFile: String?
+
+        @Flag(name: .long, help: "Print the steps and touch nothing.")
+        var plan = false
+
+        @Flag(name: .long, help: "Do not ask for confirmation.")
+        var yes = false
+
+        @Option(name: .long, help: ArgumentHelp("Put back the data restore job JOB moved aside.", valueName: "JOB"))
+        var rollback: Int64?
+
+        func validate() throws {
+            if identity != nil && identityFile == nil {
+                throw ValidationError("--identity needs --identity-file KEY to decrypt the dump")
+            }
+            if identityFile != nil && identity == nil { throw ValidationError("--identity-file needs --identity DUMP") }
+        }
+
+        func run() async throws {
+            try await runReporting {
+                let client = try server.client()
+                if let rollback {
+                    let job = try await client.post("/api/v1/jobs/\(rollback)/rollback", as: JobView.self)
+                    let final = try await JobText.follow(job.id, client: client, quiet: server.json)
+                    if server.json { try Output.json(final) } else { Output.line(JobText.line(final)) }
+                    if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
+                    return
+                }
+                var query = "backup=\(pathSegment(backup))"
+                if let repository { query += "&repository=\(pathSegment(repository))" }
+                if let identity { query += "&identityDump=\(pathSegment(identity))" }
+                let steps = try await client.get("/api/v1/nodes/\(pathSegment(node))/restore-plan?\(query)", as: [RunbookStep].self)
+                if plan {
+                    if server.json { return try Output.json(steps) }
+                    for (i, step) in steps.enumerated() { Output.line("\(i + 1). \(step.id): \(step.description)") }
+                    return
+                }
+                if !yes {
+                    guard isatty(STDIN_FILENO) == 1 else {
+                        throw LifeboatError(
+                            .invalidArgument, "restoring \(node) replaces its data: pass --yes (or run on a terminal to confirm)")
+                    }
+                    for (i, step) in steps.enumerated() { Output.line("\(i + 1). \(step.id): \(step.description)") }
+                    FileHandle.standardError.write(Data("Restore \(node) now? Type the node name to confirm: ".utf8))
+                    guard readLine()?.trimmingCharacters(in: .whitespaces) == node else {
+                        throw LifeboatError(.cancelled, "not confirmed; nothing was changed")
+                    }
+                }
+                var body: [String: String] = ["backup": backup]
+                body["repository"] = repository
+                body["identityDump"] = identity
+                body["identityFile"] = identityFile
+                let data = try JSONEncoder().encode(body)
+                let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/node-restores", body: data, as: JobView.self)
+                if !server.json { Output.line("job \(job.id): restoring \(node)") }
+                let final = try await JobText.follow(job.id, client: client, quiet: server.json)
+                if server.json { try Output.json(final) } else { Output.line(JobText.line(final)) }
+                if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
+            }
+        }
+    }
+}
