@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
+        .executable(name: "lifeboat-demo-node", targets: ["lifeboat-demo-node"]),
         .library(name: "LifeboatRepository", targets: ["LifeboatRepository"]),
     ],
     dependencies: [
@@ -67,6 +68,21 @@ let package = Package(
             name: "LifeboatCatalog",
             dependencies: ["LifeboatCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        .target(name: "LifeboatShelf", dependencies: ["LifeboatCore", "CSQLite"], swiftSettings: strict),
+        .executableTarget(
+            name: "lifeboat-demo-node",
+            dependencies: [
+                "LifeboatCore", "LifeboatShelf", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LifeboatStores",
+            dependencies: ["LifeboatCore", "LifeboatRepository", "LifeboatConfig"],
+            swiftSettings: strict),
         .target(
             name: "LifeboatIdentity",
             dependencies: [
@@ -85,7 +101,7 @@ let package = Package(
             name: "LifeboatDaemon",
             dependencies: [
                 "LifeboatCore", "LifeboatConfig", "LifeboatCatalog", "LifeboatRepository", "LifeboatStorage", "LifeboatS3",
-                "LifeboatCrypto",
+                "LifeboatCrypto", "LifeboatIdentity", "LifeboatStores",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,6 +156,21 @@ let package = Package(
             dependencies: ["LifeboatCatalog", "LifeboatTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
+            name: "LifeboatShelfTests",
+            dependencies: ["LifeboatShelf", "lifeboat-demo-node", "LifeboatTestSupport", "CSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LifeboatDemoNodeTests",
+            dependencies: ["lifeboat-demo-node", "LifeboatTestSupport", "CSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LifeboatStoresTests",
+            dependencies: [
+                "LifeboatStores", "LifeboatRepository", "LifeboatConfig", "LifeboatStorage", "LifeboatTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "LifeboatIdentityTests",
             dependencies: [
                 "LifeboatIdentity", "LifeboatTestSupport", "LifeboatRepository", "LifeboatStorage", "LifeboatConfig",
@@ -154,6 +185,7 @@ let package = Package(
             name: "LifeboatDaemonTests",
             dependencies: [
                 "LifeboatDaemon", "LifeboatTestSupport", "LifeboatConfig", "LifeboatCatalog", "LifeboatCore", "CSQLite",
+                "LifeboatIdentity",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

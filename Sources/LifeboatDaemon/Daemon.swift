@@ -3,6 +3,7 @@ import Foundation
 import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
+import LifeboatIdentity
 import LifeboatRepository
 import Logging
 
@@ -33,7 +34,9 @@ public final class Daemon: Sendable {
     /// Opens the catalog (settling jobs a crash left Running) and wires the parts together.
     public init(
         configuration: LifeboatConfiguration, environment: [String: String], clock: any DaemonClock = SystemClock(),
-        identityDump: IdentityDumpFunction? = nil, identityRestore: IdentityRestoreFunction? = nil, logger: Logger
+        identityDump: IdentityDumpFunction? = Daemon.defaultIdentityDump,
+        identityRestore: IdentityRestoreFunction? = Daemon.defaultIdentityRestore,
+        logger: Logger
     ) async throws {
         self.configuration = configuration
         self.clock = clock
@@ -71,6 +74,21 @@ public final class Daemon: Sendable {
             let repo = try await repositories.repository(rc.name, create: create)
             if let bytes = try? await repo.storedBytes() { await sizes.set(rc.name, bytes) }
         }
+    }
+}
+
+extension Daemon {
+    /// Identity dumps: fetch, validate, encrypt to the node's recipients, store.
+    public static let defaultIdentityDump: IdentityDumpFunction = { node, repository, _ in
+        try await IdentityDumper(node: node, logger: Logger(label: "lifeboat.identity")).dump(into: repository).snapshotID
+    }
+
+    /// Key restore from an identity dump during a node restore.
+    public static let defaultIdentityRestore: IdentityRestoreFunction = { node, repository, dump, identityFile in
+        let summary = try await IdentityRestorer(node: node, logger: Logger(label: "lifeboat.identity")).restore(
+            dump, from: repository, identityFile: identityFile, force: true)
+        return
+            "keys from \(dump) into \(summary.target): \(summary.written.count) written, \(summary.unchanged.count) unchanged, \(summary.replaced.count) replaced"
     }
 }
 

@@ -62,80 +62,6 @@ final class Archiver {
         }
     }
 
-    /// Makes paths absolute and refuses two paths stored under the same name: the same last
-    /// component, or with `root`, a path outside it or inside another given path.
-    static func normalize(_ paths: [String], root: String? = nil) throws -> [String] {
-        guard !paths.isEmpty else { throw LifeboatError(.invalidArgument, "no paths to back up") }
-        let absolute = paths.map(absolutePath)
-        for p in absolute {
-            do {
-                _ = try FileMetadata.lstat(p)
-            } catch let e as LifeboatError where e.code == .notFound {
-                throw LifeboatError(.invalidArgument, "cannot back up \(p): no such file or directory")
-            }
-        }
-        if let root {
-            let base = absolutePath(root)
-            let relatives = try absolute.map { try relativePath($0, root: base) }
-            for (i, a) in relatives.enumerated() {
-                for b in relatives[(i + 1)...] where a == b || b.hasPrefix(a + "/") || a.hasPrefix(b + "/") {
-                    throw LifeboatError(.invalidArgument, "\(base)/\(a) and \(base)/\(b) overlap; give each file or directory once")
-                }
-            }
-            return absolute
-        }
-        var seen = Set<String>()
-        for p in absolute {
-            let name = (p as NSString).lastPathComponent
-            guard seen.insert(name).inserted else {
-                throw LifeboatError(
-                    .invalidArgument, "two paths end in \"\(name)\"; back them up in separate snapshots or give their common parent")
-            }
-        }
-        return absolute
-    }
-
-    static func absolutePath(_ p: String) -> String {
-        let joined = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
-        return URL(fileURLWithPath: joined).standardizedFileURL.path
-    }
-
-    /// `path` relative to `root`, which must contain it.
-    static func relativePath(_ path: String, root: String) throws -> String {
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        guard path.hasPrefix(prefix), path.count > prefix.count else {
-            throw LifeboatError(.invalidArgument, "cannot back up \(path): it is not inside \(root)")
-        }
-        return String(path.dropFirst(prefix.count))
-    }
-
-    /// The directories between the root and the given paths.
-    indirect enum Layout {
-        case path(String)
-        case directory([String: Layout])
-
-        static func build(_ paths: [String], root: String) throws -> [String: Layout] {
-            var top: [String: Layout] = [:]
-            for p in paths {
-                let parts = try relativePath(p, root: root).split(separator: "/").map(String.init)
-                insert(&top, parts[...], path: p)
-            }
-            return top
-        }
-
-        private static func insert(_ level: inout [String: Layout], _ parts: ArraySlice<String>, path: String) {
-            guard let first = parts.first else { return }
-            if parts.count == 1 {
-                level[first] = .path(path)
-                return
-            }
-            var children: [String: Layout] = [:]
-            if case .directory(let existing)? = level[first] { children = existing }
-            insert(&children, parts.dropFirst(), path: path)
-            level[first] = .directory(children)
-        }
-    }
-
     func run() async throws -> BackupResult {
         for p in paths { try scan(p) }
         // Room for every page of the source as a new blob, less the blobs already stored: a
@@ -146,9 +72,16 @@ final class Archiver {
             for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }
         }
         let rootID: ObjectID = try await withThrowingTaskGroup(of: UploadedPack.self) { uploads in
+            var streamed: [([String], TreeNode)] = []
+            for entry in options.streams {
+                let parts = try entry.components()
+                streamed.append((parts, try await archive(stream: entry, name: parts[parts.count - 1], uploads: &uploads)))
+            }
             var nodes: [TreeNode] = []
-            if let base = options.root.map(Self.absolutePath) {
-                let layout = try Self.Layout.build(paths, root: base)
+            let base = options.root.map(Self.absolutePath)
+            if base != nil || !streamed.isEmpty {
+                var layout = try Self.Layout.build(paths, root: base)
+                for (parts, node) in streamed { try Self.Layout.insert(&layout, parts[...], .node(node)) }
                 nodes = try await archive(layout: layout, directory: base, relative: "", parents: parentNodes, uploads: &uploads)
             } else {
                 for p in paths {
@@ -169,7 +102,7 @@ final class Archiver {
             time: started, host: ProcessInfo.processInfo.hostName,
             username: ProcessInfo.processInfo.environment["USER"] ?? "unknown", tags: options.tags,
             node: options.node, kind: options.kind, paths: paths, tree: rootID, parent: parent?.id, summary: summary,
-            program: "lifeboat \(LifeboatVersion.current)")
+            program: "lifeboat \(LifeboatVersion.current)", streams: options.streams.isEmpty ? nil : options.streams.map(\.path))
         let id = try await repo.saveSnapshot(snapshot)
         repo.logger.info("snapshot saved", metadata: ["snapshot.id": "\(id.short)", "snapshot.files": "\(summary.files)"])
         return BackupResult(id: id, snapshot: snapshot, warnings: warnings)
@@ -193,7 +126,7 @@ final class Archiver {
     /// Archives the given paths below `directory`, with the directories in between as
     /// directory entries carrying their real metadata but only the given children.
     private func archive(
-        layout: [String: Layout], directory: String, relative: String, parents: [String: TreeNode], uploads: inout Uploads
+        layout: [String: Layout], directory: String?, relative: String, parents: [String: TreeNode], uploads: inout Uploads
     ) async throws -> [TreeNode] {
         var nodes: [TreeNode] = []
         for (name, entry) in layout.sorted(by: { $0.key < $1.key }) {
@@ -203,22 +136,47 @@ final class Archiver {
                 if let node = try await archive(path: p, name: name, relative: rel, parent: parents[name], uploads: &uploads) {
                     nodes.append(node)
                 }
+            case .node(let node):
+                nodes.append(node)
             case .directory(let children):
-                let path = directory + "/" + name
-                let meta = try FileMetadata.lstat(path)
+                let path = directory.map { $0 + "/" + name }
+                // A directory that only streamed entries need has no counterpart on disk.
+                let meta = path.flatMap { try? FileMetadata.lstat($0) }.flatMap { $0.kind == .directory ? $0 : nil }
                 var parentChildren: [String: TreeNode] = [:]
                 if let parent = parents[name], parent.type == .directory, let sub = parent.subtree, index.contains(sub) {
                     for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
                 }
-                var node = TreeNode(name: name, type: .directory, mode: meta.mode, mtime: meta.mtime)
+                var node = TreeNode(
+                    name: name, type: .directory, mode: meta?.mode ?? 0o700, mtime: meta?.mtime ?? started.timeIntervalSince1970)
                 let inner = try await archive(
-                    layout: children, directory: path, relative: rel, parents: parentChildren, uploads: &uploads)
+                    layout: children, directory: meta == nil ? nil : path, relative: rel, parents: parentChildren, uploads: &uploads)
                 summary.directories += 1
                 node.subtree = try await storeTree(Tree(nodes: inner), uploads: &uploads)
                 nodes.append(node)
             }
         }
         return nodes
+    }
+
+    /// Archives a streamed entry: its producer's bytes chunked as they arrive. Any failure,
+    /// the producer's included, fails the backup (after stopping the producer).
+    private func archive(stream entry: StreamEntry, name: String, uploads: inout Uploads) async throws -> TreeNode {
+        var node = TreeNode(name: name, type: .file, mode: entry.mode, mtime: Date().timeIntervalSince1970)
+        summary.files += 1
+        summary.filesRead += 1
+        let produced = try await entry.producer.start()
+        do {
+            let batcher = ContentDefinedBatcher(fd: produced.fd, path: entry.path, chunker: chunker, sequential: true)
+            try await archiveContent(batcher, relative: entry.path, node: &node, uploads: &uploads)
+            try await produced.finish()
+        } catch {
+            await produced.cancel()
+            repo.logger.warning("streamed entry failed", metadata: ["entry.path": "\(entry.path)"])
+            throw LifeboatError.wrap(error, "streamed entry \(entry.path)")
+        }
+        node.capturedAt = Date()
+        node.mtime = node.capturedAt?.timeIntervalSince1970 ?? node.mtime
+        return node
     }
 
     private func archive(path: String, name: String, relative: String, parent: TreeNode?, uploads: inout Uploads) async throws -> TreeNode?
@@ -326,7 +284,7 @@ final class Archiver {
             throw LifeboatError(errno == ENOENT ? .notFound : .io, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        var batcher: any ChunkBatcher
+        let batcher: any ChunkBatcher
         var reader: SQLiteSnapshotReader?
         defer { reader?.close() }
         if let sniffed {
@@ -348,6 +306,12 @@ final class Archiver {
         } else {
             batcher = ContentDefinedBatcher(fd: fd, path: path, chunker: chunker)
         }
+        try await archiveContent(batcher, relative: relative, node: &node, uploads: &uploads)
+    }
+
+    /// Stores a batcher's chunks and records the content's chunks, size and SHA-256 in `node`.
+    private func archiveContent(_ batcher: any ChunkBatcher, relative: String, node: inout TreeNode, uploads: inout Uploads) async throws {
+        var batcher = batcher
         var list = ChunkListWriter()
         var sha = StreamingSHA256()
         var size: Int64 = 0

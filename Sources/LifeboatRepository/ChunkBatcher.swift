@@ -64,11 +64,14 @@ struct ContentDefinedBatcher: ChunkBatcher {
     var offset: Int64 = 0
     var carry: [UInt8] = []
     var atEnd = false
+    /// Read with `read(2)` from the current position (pipes), not `pread` at an offset.
+    let sequential: Bool
 
-    init(fd: Int32, path: String, chunker: ContentDefinedChunker) {
+    init(fd: Int32, path: String, chunker: ContentDefinedChunker, sequential: Bool = false) {
         self.fd = fd
         self.path = path
         self.chunker = chunker
+        self.sequential = sequential
     }
 
     mutating func next() throws -> ChunkBatch? {
@@ -78,7 +81,9 @@ struct ContentDefinedBatcher: ChunkBatcher {
             let have = carry.count
             carry.append(contentsOf: repeatElement(0, count: want - have))
             let n = try carry.withUnsafeMutableBytes { buf in
-                try FileReading.preadFully(fd, UnsafeMutableRawBufferPointer(rebasing: buf[have...]), offset: offset, path: path)
+                let target = UnsafeMutableRawBufferPointer(rebasing: buf[have...])
+                return try sequential
+                    ? FileReading.readFully(fd, target, path: path) : FileReading.preadFully(fd, target, offset: offset, path: path)
             }
             offset += Int64(n)
             carry.removeLast(want - have - n)
@@ -109,6 +114,21 @@ enum FileReading {
         var done = 0
         while done < buffer.count {
             let r = pread(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done, off_t(offset) + off_t(done))
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw LifeboatError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if r == 0 { break }
+            done += r
+        }
+        return done
+    }
+
+    /// Reads from the current position until the buffer is full or the input ends (pipes).
+    static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let r = read(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done)
             if r < 0 {
                 if errno == EINTR { continue }
                 throw LifeboatError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")

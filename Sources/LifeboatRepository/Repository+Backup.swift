@@ -14,6 +14,9 @@ public struct BackupOptions: Sendable {
     /// When set, each path is stored under its path relative to this directory, with the
     /// directories in between (a node's datadir layout), instead of under its last component.
     public var root: String?
+    /// Entries whose bytes come from a command or memory, archived in this order (a
+    /// database the next one depends on goes first) before the paths.
+    public var streams: [StreamEntry] = []
 
     /// Default options.
     public init() {}
@@ -35,7 +38,8 @@ extension Repository {
     public func backup(
         paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
     ) async throws -> BackupResult {
-        let absolute = try Archiver.normalize(paths, root: options.root)
+        for entry in options.streams { _ = try entry.components() }
+        let absolute = paths.isEmpty && !options.streams.isEmpty ? [] : try Archiver.normalize(paths, root: options.root)
         return try await withLock(exclusive: false, operation: "backup") {
             let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
             return try await archiver.run()

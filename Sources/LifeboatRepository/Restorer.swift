@@ -320,6 +320,11 @@ struct WindowPlanner {
         } else {
             return nil
         }
+        return try await Self.plan(refs, repo: repo, index: index)
+    }
+
+    /// The window for `refs`: their places in the assembled bytes and the pack reads.
+    static func plan(_ refs: [ChunkRef], repo: Repository, index: ChunkIndex) async throws -> RestoreWindow {
         var starts: [Int] = []
         starts.reserveCapacity(refs.count)
         var size = 0

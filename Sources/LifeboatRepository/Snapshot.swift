@@ -28,6 +28,24 @@ public struct Snapshot: Codable, Sendable, Hashable {
     public var summary: Summary
     /// The program that wrote it.
     public var program: String
+    /// Entries streamed from commands (e.g. database dumps), by their path in the tree.
+    public var streams: [String]? = nil
+    /// Where this snapshot was copied from, when `lifeboat copy` wrote it.
+    public var origin: Origin? = nil
+
+    /// The repository and snapshot a copy was made from.
+    public struct Origin: Codable, Sendable, Hashable {
+        /// The source repository's id (from its config).
+        public var repository: String
+        /// The snapshot's id in the source repository.
+        public var snapshot: ObjectID
+
+        /// Creates an origin.
+        public init(repository: String, snapshot: ObjectID) {
+            self.repository = repository
+            self.snapshot = snapshot
+        }
+    }
 
     /// What a backup run did.
     public struct Summary: Codable, Sendable, Hashable {

@@ -69,9 +69,9 @@ public final class MotoServer: @unchecked Sendable {
         }
         guard shouldStop else { return }
         // The watchdog goes first, so it can never signal a reused process id.
-        Self.terminate(watchdogID, grace: 0)
+        ChildProcess.stop(watchdogID, signal: SIGKILL, grace: 0)
         close(lifeline)
-        Self.terminate(serverID, grace: 5)
+        ChildProcess.stop(serverID, grace: 5)
         unlink(logPath)
     }
 
@@ -88,7 +88,7 @@ public final class MotoServer: @unchecked Sendable {
         let serverID: pid_t
         do {
             // A file, not a pipe: moto logs every request and would block on a full pipe nobody reads.
-            serverID = try spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)], environment: merged, output: logPath)
+            serverID = try ChildProcess.spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)], environment: merged, output: logPath)
         } catch let error as LifeboatError {
             unlink(logPath)
             throw LifeboatError(
@@ -98,17 +98,17 @@ public final class MotoServer: @unchecked Sendable {
         // dies before stop(): no server outlives a crashed test run.
         var lifeline: [Int32] = [-1, -1]
         guard pipe(&lifeline) == 0 else {
-            terminate(serverID, grace: 0)
+            ChildProcess.stop(serverID, signal: SIGKILL, grace: 0)
             throw LifeboatError(.io, "could not create a pipe for the moto_server watchdog: \(String(cString: strerror(errno)))")
         }
         for descriptor in lifeline { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         let watchdogID: pid_t
         do {
-            watchdogID = try spawn(
+            watchdogID = try ChildProcess.spawn(
                 ["/bin/sh", "-c", "read _ignored; kill -9 \(serverID) 2>/dev/null"], environment: merged, output: "/dev/null",
                 input: lifeline[0])
         } catch {
-            terminate(serverID, grace: 0)
+            ChildProcess.stop(serverID, signal: SIGKILL, grace: 0)
             close(lifeline[0])
             close(lifeline[1])
             throw error
@@ -117,7 +117,7 @@ public final class MotoServer: @unchecked Sendable {
         let server = MotoServer(serverID: serverID, watchdogID: watchdogID, lifeline: lifeline[1], port: port, logPath: logPath)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let status = exitStatus(serverID) {
+            if let status = ChildProcess.exitStatus(serverID) {
                 let output = server.log()
                 server.stop()
                 if status == 127 || output.contains("No module named") {
@@ -134,77 +134,6 @@ public final class MotoServer: @unchecked Sendable {
         let output = server.log()
         server.stop()
         throw LifeboatError(.unsupported, "moto_server on port \(port) did not answer within 60 seconds:\n\(output)")
-    }
-
-    /// Starts a program found on PATH with default signal handling and an empty signal mask.
-    ///
-    /// Foundation's `Process` passes on the spawning thread's signal mask, and dispatch worker
-    /// threads block SIGTERM: a server started that way can never be stopped politely.
-    private static func spawn(
-        _ arguments: [String], environment: [String: String], output: String, input: Int32? = nil
-    ) throws -> pid_t {
-        #if canImport(Glibc)
-            var actions = posix_spawn_file_actions_t()
-            var attributes = posix_spawnattr_t()
-        #else
-            var actions: posix_spawn_file_actions_t?
-            var attributes: posix_spawnattr_t?
-        #endif
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let input {
-            posix_spawn_file_actions_adddup2(&actions, input, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var processID = pid_t()
-        let result = posix_spawnp(&processID, arguments[0], &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw LifeboatError(.io, "could not run \(arguments[0]): \(String(cString: strerror(result)))")
-        }
-        return processID
-    }
-
-    /// The exit status once the child has ended (and is reaped), nil while it runs.
-    private static func exitStatus(_ processID: pid_t) -> Int32? {
-        var status: Int32 = 0
-        let result = waitpid(processID, &status, WNOHANG)
-        if result == 0 { return nil }
-        if result < 0 { return -1 }  // already reaped
-        // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    }
-
-    /// Sends SIGTERM, waits up to `grace` seconds, then SIGKILL, and reaps the child.
-    private static func terminate(_ processID: pid_t, grace: TimeInterval) {
-        guard exitStatus(processID) == nil else { return }
-        kill(processID, grace > 0 ? SIGTERM : SIGKILL)
-        let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline {
-            if exitStatus(processID) != nil { return }
-            usleep(20_000)
-        }
-        kill(processID, SIGKILL)
-        var status: Int32 = 0
-        _ = waitpid(processID, &status, 0)
     }
 
     /// Asks the loopback port for a port nobody uses right now.

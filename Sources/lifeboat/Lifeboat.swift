@@ -26,6 +26,6 @@ struct Lifeboat: AsyncParsableCommand {
             InitCommand.self, BackupCommand.self, SnapshotsCommand.self, RestoreCommand.self, CheckCommand.self,
             ForgetCommand.self, PruneCommand.self, StatsCommand.self, KeyCommand.self, UnlockCommand.self,
             ScheduleCommand.self, ConfigCommand.self, ServeCommand.self, StatusCommand.self, HistoryCommand.self,
-            RunCommand.self, JobCommand.self, CatalogCommand.self, NodeCommand.self, IdentityCommand.self,
+            RunCommand.self, JobCommand.self, CatalogCommand.self, NodeCommand.self, IdentityCommand.self, CopyCommand.self,
         ])
 }

@@ -49,10 +49,14 @@ struct RepositoryOptions: ParsableArguments {
 
     /// The storage behind the location: `s3:…` URLs on S3, anything else a local directory.
     func storage(creating: Bool = false) async throws -> any ObjectStorage {
-        let location = try location()
+        try await Self.storage(at: try location(), creating: creating, logger: logger())
+    }
+
+    /// The storage behind a location: `s3:…` URLs on S3, anything else a local directory.
+    static func storage(at location: String, creating: Bool = false, logger: Logger) async throws -> any ObjectStorage {
         if location.hasPrefix("s3:") {
             let s3 = try S3Storage(
-                configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger())
+                configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger)
             if creating { try await s3.createBucket() }
             return s3
         }
@@ -66,24 +70,34 @@ struct RepositoryOptions: ParsableArguments {
 
     /// The secret that opens the repository: key file, password file, env, or a prompt.
     func secret(confirm: Bool = false) throws -> Secret {
+        try Self.secret(keyFile: keyFile, passwordFile: passwordFile, environmentPrefix: "LIFEBOAT", confirm: confirm)
+    }
+
+    /// A secret from a key file, a password file (flag or `PREFIX_PASSWORD_FILE`),
+    /// `PREFIX_PASSWORD`, or a prompt naming `which` repository on a terminal.
+    static func secret(
+        keyFile: String?, passwordFile: String?, environmentPrefix prefix: String, which: String = "Repository",
+        flags: String = "--password-file FILE or --key-file FILE", confirm: Bool = false
+    ) throws -> Secret {
         if let keyFile { return .keyFile(try readFile(keyFile, what: "key file")) }
         let env = ProcessInfo.processInfo.environment
-        if let file = passwordFile ?? env["LIFEBOAT_PASSWORD_FILE"] {
+        if let file = passwordFile ?? env[prefix + "_PASSWORD_FILE"] {
             let text = String(decoding: try readFile(file, what: "password file"), as: UTF8.self)
             let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             guard !line.isEmpty else { throw LifeboatError(.invalidArgument, "password file \(file) is empty") }
             return .password(line)
         }
-        if let password = env["LIFEBOAT_PASSWORD"] {
-            guard !password.isEmpty else { throw LifeboatError(.invalidArgument, "LIFEBOAT_PASSWORD is set but empty") }
+        if let password = env[prefix + "_PASSWORD"] {
+            guard !password.isEmpty else { throw LifeboatError(.invalidArgument, "\(prefix)_PASSWORD is set but empty") }
             return .password(password)
         }
         guard isatty(STDIN_FILENO) == 1 else {
             throw LifeboatError(
                 .invalidArgument,
-                "no password given: set LIFEBOAT_PASSWORD, pass --password-file FILE or --key-file FILE, or run on a terminal to be asked")
+                "no password given\(which == "Repository" ? "" : " for the \(which.lowercased())"): set \(prefix)_PASSWORD, pass \(flags), or run on a terminal to be asked"
+            )
         }
-        let first = try Prompt.password("Repository password: ")
+        let first = try Prompt.password("\(which) password: ")
         if confirm {
             guard try Prompt.password("Repeat password: ") == first else {
                 throw LifeboatError(.invalidArgument, "the passwords do not match")

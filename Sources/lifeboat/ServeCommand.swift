@@ -3,7 +3,6 @@ import Foundation
 import LifeboatConfig
 import LifeboatCore
 import LifeboatDaemon
-import LifeboatIdentity
 import Logging
 
 /// `lifeboat serve`: the daemon — schedules, jobs, the REST API and metrics.
@@ -30,33 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
             var log = Logger(label: "lifeboat") { StreamLogHandler.standardError(label: $0) }
             log.logLevel = verbose ? .info : .notice
             let logger = log
-            let daemon = try await Daemon(
-                configuration: configuration, environment: environment, identityDump: DaemonPlugins.identityDump(logger: logger),
-                identityRestore: DaemonPlugins.identityRestore(logger: logger), logger: logger)
+            let daemon = try await Daemon(configuration: configuration, environment: environment, logger: logger)
             try await daemon.openRepositories(create: initRepositories)
             try await DaemonServer.run(daemon) { port in
                 logger.notice(
                     "listening", metadata: ["url": "http://\(configuration.listen.host):\(port)", "nodes": "\(configuration.nodes.count)"])
             }
             withExtendedLifetime(lock) {}
-        }
-    }
-}
-
-/// Capabilities of other modules the daemon is given at start.
-enum DaemonPlugins {
-    /// Identity dumps: fetch, validate, encrypt to the node's recipients, store.
-    static func identityDump(logger: Logger) -> IdentityDumpFunction {
-        { node, repository, _ in try await IdentityDumper(node: node, logger: logger).dump(into: repository).snapshotID }
-    }
-
-    /// Key restore from an identity dump during a node restore.
-    static func identityRestore(logger: Logger) -> IdentityRestoreFunction {
-        { node, repository, dump, identityFile in
-            let summary = try await IdentityRestorer(node: node, logger: logger).restore(
-                dump, from: repository, identityFile: identityFile, force: true)
-            return
-                "keys from \(dump) into \(summary.target): \(summary.written.count) written, \(summary.unchanged.count) unchanged, \(summary.replaced.count) replaced"
         }
     }
 }

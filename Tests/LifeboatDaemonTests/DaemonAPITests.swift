@@ -184,8 +184,8 @@ import Testing
         var documented = Set<String>()
         for (path, methods) in paths { for method in methods.keys { documented.insert("\(method.uppercased()) \(path)") } }
         #expect(documented == Set(APIRouter.routes))
-        // Every documented route is served: with a token of the highest role it never answers 404 or 405
-        // for an existing node, schedule and job.
+        // Every documented route is served: for an existing node, schedule and job it never answers
+        // the router's own 404 or a 405.
         let backup = try await h.call(.POST, "/api/v1/nodes/n1/backups")
         _ = try await h.waitForJob(try #require((backup.json as? [String: Any])?["id"] as? Int64))
         let job = try await h.call(.POST, "/api/v1/nodes/n1/verify")
@@ -200,7 +200,11 @@ import Testing
                 ? #"{"target": "\#(h.dir.appending("r-\(UUID().uuidString)"))"}"#
                 : (parts[0] == "PUT" ? #"{"interval": "1h", "max": 2, "repositories": ["primary"]}"# : nil)
             let answer = try await h.call(.init(rawValue: String(parts[0])), path, body: body)
-            #expect(answer.status != 404 && answer.status != 405, "\(route) answered \(answer.status): \(answer.text)")
+            // A route the router does not know answers a bare 404 "Not Found"; a handler's 404 names what is missing.
+            let detail = (answer.json as? [String: Any])?["detail"] as? String
+            #expect(
+                answer.status != 405 && !(answer.status == 404 && detail == "Not Found"),
+                "\(route) answered \(answer.status): \(answer.text)")
         }
         await h.daemon.runner.waitUntilIdle()
     }

@@ -29,7 +29,7 @@ final class DaemonHarness: @unchecked Sendable {
     static func sha256(_ text: String) -> String { Hex.encode(Array(SHA256.hash(data: Data(text.utf8)))) }
 
     /// The test configuration: node `n1` with a SQLite store and a directory, `backups` as given.
-    static func yaml(dir: TemporaryDirectory, backups: String) -> String {
+    static func yaml(dir: TemporaryDirectory, backups: String, identity: String? = nil) -> String {
         """
         catalog: \(dir.appending("catalog.sqlite"))
         repositories:
@@ -52,19 +52,22 @@ final class DaemonHarness: @unchecked Sendable {
               - {type: dir, path: events}
             backups:
         \(backups.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
-        """
+        """ + (identity.map { "\n    identity:\n" + $0.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n") } ?? "")
     }
 
-    init(backups: String = "interval: 1h\nmax: 3\nrepositories: [primary]", dir existing: TemporaryDirectory? = nil) async throws {
+    init(
+        backups: String = "interval: 1h\nmax: 3\nrepositories: [primary]", dir existing: TemporaryDirectory? = nil,
+        identity: String? = nil
+    ) async throws {
         dir = try existing ?? TemporaryDirectory(prefix: "lifeboat-daemon")
-        if existing == nil {
+        if !FileManager.default.fileExists(atPath: dir.appending("node/data.db")) {
             try FileManager.default.createDirectory(atPath: dir.appending("node/events"), withIntermediateDirectories: true)
             try Data("event one".utf8).write(to: URL(fileURLWithPath: dir.appending("node/events/1.json")))
             try Self.makeDatabase(dir.appending("node/data.db"), rows: 200)
         }
         let environment = ["LB_TEST_PASSWORD": Self.password]
         let yamlPath = dir.appending("lifeboat.yaml")
-        try Data(Self.yaml(dir: dir, backups: backups).utf8).write(to: URL(fileURLWithPath: yamlPath))
+        try Data(Self.yaml(dir: dir, backups: backups, identity: identity).utf8).write(to: URL(fileURLWithPath: yamlPath))
         var configuration = try LifeboatConfiguration.load(path: yamlPath, environment: environment)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "daemon-test")

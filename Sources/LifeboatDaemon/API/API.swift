@@ -158,6 +158,7 @@ struct API: Sendable {
                 }
             }
         }
+        warnings += await Pairing.problems(node: node, daemon: daemon, now: now)
         return NodeView(
             name: node.name, profile: node.profile.rawValue, datadir: node.datadir,
             stores: node.stores.map { StoreView(type: $0.typeName, path: $0.path) }, schedules: schedules, lastJobs: lastJobs,

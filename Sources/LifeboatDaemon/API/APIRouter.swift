@@ -9,18 +9,19 @@ import NIOFoundationCompat
 /// The REST API under `/api/v1`, `/healthz`, `/readyz` and `/metrics`.
 public enum APIRouter {
     /// Every route as `METHOD PATH`, in the order the OpenAPI document lists them (a test keeps both in step).
-    public static let routes: [String] = [
-        "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json",
-        "GET /api/v1/nodes", "GET /api/v1/nodes/{node}",
-        "GET /api/v1/nodes/{node}/schedules/{kind}", "PUT /api/v1/nodes/{node}/schedules/{kind}",
-        "DELETE /api/v1/nodes/{node}/schedules/{kind}", "POST /api/v1/nodes/{node}/schedules/{kind}/pause",
-        "POST /api/v1/nodes/{node}/schedules/{kind}/resume",
-        "GET /api/v1/nodes/{node}/history", "GET /api/v1/nodes/{node}/snapshots",
-        "POST /api/v1/nodes/{node}/backups", "POST /api/v1/nodes/{node}/identity-dumps",
-        "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
-        "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
-        "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
-    ]
+    public static let routes: [String] =
+        [
+            "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json",
+            "GET /api/v1/nodes", "GET /api/v1/nodes/{node}",
+            "GET /api/v1/nodes/{node}/schedules/{kind}", "PUT /api/v1/nodes/{node}/schedules/{kind}",
+            "DELETE /api/v1/nodes/{node}/schedules/{kind}", "POST /api/v1/nodes/{node}/schedules/{kind}/pause",
+            "POST /api/v1/nodes/{node}/schedules/{kind}/resume",
+            "GET /api/v1/nodes/{node}/history", "GET /api/v1/nodes/{node}/snapshots",
+            "POST /api/v1/nodes/{node}/backups", "POST /api/v1/nodes/{node}/identity-dumps",
+            "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
+            "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
+            "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
+        ] + IdentityRoutes.routes
 
     /// Builds the router.
     public static func build(_ daemon: Daemon) -> Router<APIContext> {
@@ -148,6 +149,7 @@ public enum APIRouter {
             }
             return try await api.submit(.rollback(node: job.node, job: job.id), context: context)
         }
+        IdentityRoutes.register(on: v1, api: api)
         v1.get("/jobs") { request, context in
             try context.require(.viewer)
             let query = request.uri.queryParameters

@@ -29,6 +29,9 @@ enum Metrics {
         var stored = Family(
             name: "lifeboat_repository_stored_bytes", help: "Bytes stored in the repository, as last measured.", type: "gauge")
         var running = Family(name: "lifeboat_jobs_running", help: "Jobs running now.", type: "gauge")
+        var pairing = Family(
+            name: "lifeboat_pairing_ok", help: "1 when the latest state backup and identity dump are within each other's period.",
+            type: "gauge")
         var up = Family(name: "lifeboat_up", help: "1 while the daemon runs.", type: "gauge")
         let catalog = daemon.catalog
         for node in daemon.configuration.nodes {
@@ -54,12 +57,16 @@ enum Metrics {
                 }
             }
         }
+        for node in daemon.configuration.nodes where node.identity != nil && node.backups != nil {
+            let problems = await Pairing.problems(node: node, daemon: daemon, now: daemon.clock.now())
+            pairing.samples.append(([("node", node.name)], problems.isEmpty ? 1 : 0))
+        }
         for (name, bytes) in await daemon.sizes.bytes.sorted(by: { $0.key < $1.key }) {
             stored.samples.append(([("repository", name)], Double(bytes)))
         }
         running.samples.append(([], Double(await daemon.runner.runningCount)))
         up.samples.append(([], 1))
-        return [lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, running, up]
+        return [lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, pairing, running, up]
             .map(text).joined()
     }
 

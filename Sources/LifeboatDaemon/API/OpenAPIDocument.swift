@@ -8,6 +8,49 @@ enum OpenAPIDocument {
         {
          "components": {
           "schemas": {
+           "IdentityDump": {
+            "properties": {
+             "created": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "fingerprint": {
+              "type": "string"
+             },
+             "keyCount": {
+              "type": "integer"
+             },
+             "name": {
+              "type": "string"
+             },
+             "node": {
+              "type": "string"
+             },
+             "repositories": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             "snapshot": {
+              "type": "string"
+             },
+             "sourceType": {
+              "type": "string"
+             }
+            },
+            "required": [
+             "name",
+             "node",
+             "created",
+             "keyCount",
+             "fingerprint",
+             "sourceType",
+             "snapshot",
+             "repositories"
+            ],
+            "type": "object"
+           },
            "Job": {
             "properties": {
              "bytesDone": {
@@ -962,6 +1005,63 @@ enum OpenAPIDocument {
            }
           },
           "/api/v1/nodes/{node}/identity-dumps": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node_identity_dumps",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "items": {
+                  "$ref": "#/components/schemas/IdentityDump"
+                 },
+                 "type": "array"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Identity dumps of a node: name, created, key count, fingerprint, repositories (no secrets)",
+            "tags": [
+             "identity"
+            ]
+           },
            "post": {
             "operationId": "post_api_v1_nodes_node_identity_dumps",
             "parameters": [
@@ -1014,6 +1114,335 @@ enum OpenAPIDocument {
             "summary": "Start an identity dump now",
             "tags": [
              "jobs"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/identity-dumps/{dump}/export": {
+           "get": {
+            "operationId": "get_api_v1_nodes_node_identity_dumps_dump_export",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "description": "dump name, snapshot id prefix or latest",
+              "in": "path",
+              "name": "dump",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "repository",
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/octet-stream": {
+                "schema": {
+                 "format": "binary",
+                 "type": "string"
+                }
+               }
+              },
+              "description": "the .age file"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Download a dump: the age-encrypted file only",
+            "tags": [
+             "identity"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/identity-dumps/{dump}/restore": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_identity_dumps_dump_restore",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "description": "dump name, snapshot id prefix or latest",
+              "in": "path",
+              "name": "dump",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "properties": {
+                 "force": {
+                  "type": "boolean"
+                 },
+                 "identityFile": {
+                  "type": "string"
+                 },
+                 "repository": {
+                  "type": "string"
+                 }
+                },
+                "required": [
+                 "identityFile"
+                ],
+                "type": "object"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "409": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Restore a dump's keys (fs: files 0600 in a 0700 directory; vault: written back); a different existing key needs force",
+            "tags": [
+             "identity"
+            ]
+           }
+          },
+          "/api/v1/nodes/{node}/identity-dumps/{dump}/restore-kit": {
+           "post": {
+            "operationId": "post_api_v1_nodes_node_identity_dumps_dump_restore_kit",
+            "parameters": [
+             {
+              "in": "path",
+              "name": "node",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "description": "dump name, snapshot id prefix or latest",
+              "in": "path",
+              "name": "dump",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "properties": {
+                 "directory": {
+                  "type": "string"
+                 },
+                 "identityFile": {
+                  "type": "string"
+                 },
+                 "newParticipantId": {
+                  "type": "string"
+                 },
+                 "nodeIdentifier": {
+                  "type": "string"
+                 },
+                 "repository": {
+                  "type": "string"
+                 }
+                },
+                "required": [
+                 "identityFile",
+                 "newParticipantId",
+                 "directory"
+                ],
+                "type": "object"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              },
+              "description": "files written"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "403": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "role too low"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "409": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             },
+             "422": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "problem"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Write the Canton restore kit (decrypted dump 0600, Secret manifest, Helm values, compose line, checklist) into a directory",
+            "tags": [
+             "identity"
             ]
            }
           },

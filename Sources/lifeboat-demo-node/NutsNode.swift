@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import LifeboatShelf
+
+/// The Nuts profile: a datadir with the version's stores, side files and keys, a write
+/// workload, the diagnostics document and the reprocess endpoint.
+final class NutsNode: Sendable {
+    /// The node's datadir.
+    let datadir: String
+    /// The stores.
+    let stores: NutsStores
+    /// Reprocess calls and what a restore still needs.
+    let reprocessor: Reprocessor
+    /// The write workload.
+    let workload: Workload
+    /// Bytes of random payload per transaction.
+    let payloadBytes: Int
+
+    /// Prepares the datadir, opens the stores and seeds `seedTransactions` when the network is empty.
+    init(datadir: String, version: NutsVersion, workload: Workload, payloadBytes: Int, seedTransactions: Int) throws {
+        self.datadir = datadir
+        self.workload = workload
+        self.payloadBytes = payloadBytes
+        let restored = NutsDatadir.looksRestored(datadir)
+        try NutsDatadir.prepare(datadir)
+        stores = try NutsStores(datadir: datadir, version: version)
+        let count = try stores.network.execute("SELECT count(*) FROM transactions").first?.first?.integer ?? 0
+        if count == 0 {
+            for tick in 0..<seedTransactions { try stores.write(tick: tick, payloadBytes: payloadBytes) }
+        }
+        reprocessor = try Reprocessor(datadir: datadir, stores: stores, restored: restored)
+        if restored {
+            // Diagnostics can only match the backup's if nothing is written before they are compared.
+            workload.setPaused(true)
+            say("restored datadir: writes paused until POST /internal/demo/v1/workload/resume")
+        }
+    }
+
+    /// One workload step.
+    func write(tick: Int) throws {
+        try stores.write(tick: tick, payloadBytes: payloadBytes)
+    }
+
+    /// The diagnostics document: Nuts-style counts, per-store digests and one content hash over
+    /// everything a restore must reproduce (the version's restored stores and the trusted issuers).
+    func diagnostics() throws -> [String: Any] {
+        var digests: [String: Any] = [:]
+        var hashes: [String: String] = [:]
+        for path in stores.version.restoredStores {
+            guard let database = stores.database(for: path) else { continue }
+            let (table, order) =
+                switch path {
+                case "network/data.db": ("transactions", "seq")
+                case "vdr/didstore.db": ("documents", "did")
+                default: ("entries", "id")
+                }
+            let digest = try StoreDigest(database, table: table, orderBy: order)
+            digests[path] = ["rows": digest.rows, "sha256": digest.sha256]
+            hashes[path] = digest.sha256
+        }
+        let issuers = StoreDigest.file(datadir + "/vcr/trusted_issuers.yaml")
+        digests["vcr/trusted_issuers.yaml"] = ["sha256": issuers]
+        hashes["vcr/trusted_issuers.yaml"] = issuers
+        let transactions = (digests["network/data.db"] as? [String: Any])?["rows"] as? Int ?? 0
+        let documents = (digests["vdr/didstore.db"] as? [String: Any])?["rows"] as? Int ?? 0
+        return [
+            "profile": "nuts",
+            "nuts_version": stores.version.rawValue,
+            "network": ["state": ["transaction_count": transactions, "dag_xor": try stores.dagXor()]],
+            "vcr": [
+                "credential_count": try stores.indexedCount(type: NutsVersion.credentialType),
+                "revocation_count": try stores.indexedCount(type: NutsVersion.revocationType),
+            ],
+            "vdr": ["did_documents_count": documents],
+            "stores": digests,
+            "content_hash": StoreDigest.combine(hashes),
+            "reprocess": reprocessor.status(),
+        ]
+    }
+
+    /// Adds the Nuts endpoints.
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/internal/demo/v1/state") { _, _ in
+            Reply.json(["reprocess": self.reprocessor.details(), "workload": self.workload.status()])
+        }
+        router.post("/internal/network/v1/reprocess") { request, _ -> Response in
+            let (status, body) = self.reprocessor.handle(rawQuery: request.uri.query)
+            return status == 202
+                ? Response(status: .accepted) : Reply.text(body, status: .badRequest).withProblemType()
+        }
+    }
+}
+
+extension Response {
+    /// The same response marked as `application/problem+json`.
+    func withProblemType() -> Response {
+        var copy = self
+        copy.headers[.contentType] = "application/problem+json"
+        return copy
+    }
+}
