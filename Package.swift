@@ -185,7 +185,7 @@ let package = Package(
             name: "LifeboatDaemonTests",
             dependencies: [
                 "LifeboatDaemon", "LifeboatTestSupport", "LifeboatConfig", "LifeboatCatalog", "LifeboatCore", "CSQLite",
-                "LifeboatIdentity",
+                "LifeboatIdentity", "LifeboatRepository",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

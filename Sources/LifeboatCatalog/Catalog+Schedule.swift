@@ -27,4 +27,19 @@ extension Catalog {
             try ScheduleStateRecord(state).upsert(db)
         }
     }
+
+    /// Records when a schedule last started a job and when it starts the next, leaving its
+    /// plan, pause and deletion alone (so a scheduler tick never undoes an API change).
+    public func setScheduleRunTimes(node: String, kind: JobKind, lastRun: Date?, nextRun: Date?) async throws {
+        _ = try CatalogArgument.node(node)
+        try await write("saving the \(kind) run times of node \(node)") { db in
+            if var record = try ScheduleStateRecord.fetchOne(db, key: ["node": node, "kind": kind.rawValue]) {
+                record.lastRun = lastRun
+                record.nextRun = nextRun
+                try record.update(db, columns: [ScheduleStateRecord.Columns.lastRun, ScheduleStateRecord.Columns.nextRun])
+            } else {
+                try ScheduleStateRecord(ScheduleState(node: node, kind: kind, lastRun: lastRun, nextRun: nextRun)).insert(db)
+            }
+        }
+    }
 }

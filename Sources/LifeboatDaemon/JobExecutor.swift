@@ -3,6 +3,7 @@ import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
 import LifeboatRepository
+import LifeboatStores
 import Logging
 
 /// Does the work of each kind of job against the configured nodes and repositories.
@@ -65,16 +66,7 @@ public struct JobExecutor: Sendable {
     public static func storePaths(_ node: NodeConfiguration) throws -> (paths: [String], root: String?) {
         var paths: [String] = []
         for store in node.stores {
-            switch store {
-            case .sqlite, .file, .directory, .shelf:
-                if let path = store.path { paths.append(node.resolvedPath(path)) }
-            case .redis, .postgres:
-                throw LifeboatError(
-                    .unsupported, "node \(node.name): store type \(store.typeName) is not supported by this build")
-            }
-        }
-        guard !paths.isEmpty else {
-            throw LifeboatError(.invalidArgument, "node \(node.name) has no stores to back up")
+            if let path = store.path { paths.append(node.resolvedPath(path)) }
         }
         guard let datadir = node.datadir else { return (paths, nil) }
         let inside = paths.allSatisfy { $0.hasPrefix(datadir.hasSuffix("/") ? datadir : datadir + "/") }
@@ -82,35 +74,78 @@ public struct JobExecutor: Sendable {
         return (paths, inside ? datadir : "/")
     }
 
+    /// The streamed entries of a node's database stores: Redis RDB snapshots and PostgreSQL
+    /// custom-format dumps (in the declared order), each under its own prefix.
+    static func databaseEntries(_ node: NodeConfiguration) async throws -> [StreamEntry] {
+        var entries: [StreamEntry] = []
+        var redisCount = 0
+        var postgresCount = 0
+        for store in node.stores {
+            switch store {
+            case .redis(let redis):
+                let prefix = redisCount == 0 ? "redis" : "redis-\(redisCount + 1)"
+                redisCount += 1
+                entries += try await RedisStoreClient(connection: try RedisConnection(store: redis)).backupEntries(prefix: prefix)
+            case .postgres(let postgres):
+                let prefix = postgresCount == 0 ? "postgres" : "postgres-\(postgresCount + 1)"
+                postgresCount += 1
+                entries += try await PostgresStoreClient(store: postgres).backupEntries(prefix: prefix)
+            default:
+                continue
+            }
+        }
+        return entries
+    }
+
     func backup(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
         var (storePaths, root) = try Self.storePaths(node)
         if let recorded = await recordDiagnostics(node) { storePaths.append(recorded) }
         let paths = storePaths
         let names = await repositoryNames(node: node, kind: .backup)
+        guard let primary = names.first else {
+            throw LifeboatError(.invalidArgument, "node \(node.name) has no repository to back up to")
+        }
         var options = BackupOptions()
         options.node = node.name
         options.kind = .state
-        options.root = root
+        options.root = root ?? (paths.isEmpty ? node.datadir : nil)
         options.tags = ["profile:\(node.profile.rawValue)"]
-        let backupOptions = options
-        var written: [String] = []
-        var first: BackupResult?
-        for name in names {
-            let repo = try await repositories.repository(name)
-            let result = try await gate.with(name, exclusive: false) {
-                try await retryingWhileLocked { try await repo.backup(paths: paths, options: backupOptions, progress: progress) }
-            }
-            written.append(name)
-            if first == nil { first = result }
+        options.streams = try await Self.databaseEntries(node)
+        guard !paths.isEmpty || !options.streams.isEmpty else {
+            throw LifeboatError(.invalidArgument, "node \(node.name) has no stores to back up")
         }
-        guard let first else { throw LifeboatError(.invalidArgument, "node \(node.name) has no repository to back up to") }
-        if !first.warnings.isEmpty {
+        let backupOptions = options
+        let repo = try await repositories.repository(primary)
+        let result = try await gate.with(primary, exclusive: false) {
+            try await retryingWhileLocked { try await repo.backup(paths: paths, options: backupOptions, progress: progress) }
+        }
+        // The other repositories (off-site) get a copy of the same snapshot: only data they lack is sent.
+        var written = [primary]
+        var copyFailures: [String] = []
+        for name in names.dropFirst() {
+            do {
+                let target = try await repositories.repository(name)
+                _ = try await gate.with(name, exclusive: false) {
+                    try await retryingWhileLocked {
+                        try await repo.copy([SnapshotRecord(id: result.id, snapshot: result.snapshot)], to: target, progress: progress)
+                    }
+                }
+                written.append(name)
+            } catch {
+                copyFailures.append("copy to \(name) failed: \((error as? LifeboatError)?.message ?? "\(error)")")
+            }
+        }
+        var problems = copyFailures
+        if !result.warnings.isEmpty {
+            problems.insert(
+                "\(result.warnings.count) item(s) could not be read: " + result.warnings.prefix(3).joined(separator: "; "), at: 0)
+        }
+        if !problems.isEmpty {
             return JobOutcome(
-                state: .partiallyFailed, snapshot: first.id.hex, repositories: written,
-                message: "\(first.warnings.count) item(s) could not be read: " + first.warnings.prefix(3).joined(separator: "; "))
+                state: .partiallyFailed, snapshot: result.id.hex, repositories: written, message: problems.joined(separator: "; "))
         }
         try await applyRetention(node: node, kind: .backup, repositories: written)
-        return JobOutcome(snapshot: first.id.hex, repositories: written)
+        return JobOutcome(snapshot: result.id.hex, repositories: written)
     }
 
     /// Writes the node's current diagnostics to `DATADIR/.lifeboat/diagnostics.json` for the

@@ -138,7 +138,7 @@ public actor Scheduler {
             let firstLook = started.insert(key).inserted
             guard let due = state.nextRun else {
                 state.nextRun = plan.schedule.next(after: now)
-                try await catalog.setScheduleState(state)
+                try await catalog.setScheduleRunTimes(node: node.name, kind: kind, lastRun: state.lastRun, nextRun: state.nextRun)
                 return nil
             }
             guard due <= now else { return nil }
@@ -146,12 +146,12 @@ public actor Scheduler {
             let missed = firstLook && now.timeIntervalSince(due) > 1
             state.nextRun = plan.schedule.next(after: now)
             if missed && !configuration.jobs.runMissedAtStart {
-                try await catalog.setScheduleState(state)
+                try await catalog.setScheduleRunTimes(node: node.name, kind: kind, lastRun: state.lastRun, nextRun: state.nextRun)
                 logger.info("skipping a run missed while down", metadata: ["node": "\(node.name)", "kind": "\(kind)"])
                 return nil
             }
             state.lastRun = now
-            try await catalog.setScheduleState(state)
+            try await catalog.setScheduleRunTimes(node: node.name, kind: kind, lastRun: state.lastRun, nextRun: state.nextRun)
             if await runner.hasActiveJob(node: node.name, kind: kind) { return nil }
             let request: JobRequest = kind == .identity ? .identity(node: node.name) : .backup(node: node.name)
             let detail = missed ? "missed run of \(ISO8601.format(due))" : "due \(ISO8601.format(due))"

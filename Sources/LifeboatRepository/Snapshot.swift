@@ -77,4 +77,10 @@ public struct SnapshotRecord: Sendable, Hashable {
     public var id: ObjectID
     /// Its manifest.
     public var snapshot: Snapshot
+
+    /// Pairs an id with its manifest.
+    public init(id: ObjectID, snapshot: Snapshot) {
+        self.id = id
+        self.snapshot = snapshot
+    }
 }

@@ -57,17 +57,17 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         backups: String = "interval: 1h\nmax: 3\nrepositories: [primary]", dir existing: TemporaryDirectory? = nil,
-        identity: String? = nil
+        identity: String? = nil, configuration text: String? = nil
     ) async throws {
         dir = try existing ?? TemporaryDirectory(prefix: "lifeboat-daemon")
-        if !FileManager.default.fileExists(atPath: dir.appending("node/data.db")) {
+        if text == nil && !FileManager.default.fileExists(atPath: dir.appending("node/data.db")) {
             try FileManager.default.createDirectory(atPath: dir.appending("node/events"), withIntermediateDirectories: true)
             try Data("event one".utf8).write(to: URL(fileURLWithPath: dir.appending("node/events/1.json")))
             try Self.makeDatabase(dir.appending("node/data.db"), rows: 200)
         }
         let environment = ["LB_TEST_PASSWORD": Self.password]
         let yamlPath = dir.appending("lifeboat.yaml")
-        try Data(Self.yaml(dir: dir, backups: backups, identity: identity).utf8).write(to: URL(fileURLWithPath: yamlPath))
+        try Data((text ?? Self.yaml(dir: dir, backups: backups, identity: identity)).utf8).write(to: URL(fileURLWithPath: yamlPath))
         var configuration = try LifeboatConfiguration.load(path: yamlPath, environment: environment)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "daemon-test")
@@ -116,8 +116,10 @@ final class DaemonHarness: @unchecked Sendable {
     /// Polls a job until it finishes.
     func waitForJob(_ id: Int64, timeout: Double = 60) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
         while Date() < deadline {
             let answer = try await call(.GET, "/api/v1/jobs/\(id)", token: Self.viewerToken)
+            last = answer.text
             if let job = answer.json as? [String: Any], let state = job["state"] as? String,
                 ["Completed", "Failed", "PartiallyFailed", "Cancelled"].contains(state)
             {
@@ -125,7 +127,7 @@ final class DaemonHarness: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw LifeboatError(.internalError, "job \(id) did not finish in \(timeout) s")
+        throw LifeboatError(.internalError, "job \(id) did not finish in \(timeout) s: \(last)")
     }
 
     /// A SQLite database with a table of `rows` rows.

@@ -179,7 +179,8 @@ struct API: Sendable {
         for rc in daemon.configuration.repositories {
             guard let repo = try? await daemon.repositories.repository(rc.name) else { continue }
             for record in try await repo.snapshots() where record.snapshot.node == node && record.snapshot.kind == snapshotKind {
-                let hex = record.id.hex
+                // A copy in another repository has its own id; it is the same backup as its origin.
+                let hex = record.snapshot.origin?.snapshot.hex ?? record.id.hex
                 if byID[hex] != nil {
                     byID[hex]?.repositories.append(rc.name)
                 } else {

@@ -21,7 +21,7 @@ public enum APIRouter {
             "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
             "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
             "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
-        ] + IdentityRoutes.routes
+        ] + IdentityRoutes.routes + ConsoleRouter.routes
 
     /// Builds the router.
     public static func build(_ daemon: Daemon) -> Router<APIContext> {
@@ -178,6 +178,7 @@ public enum APIRouter {
             let after = try await daemon.runner.cancel(job.id)
             return try api.json(JobView(after), status: .accepted)
         }
+        ConsoleRouter.register(on: router, daemon: daemon)
         return router
     }
 }

@@ -8,6 +8,60 @@ enum OpenAPIDocument {
         {
          "components": {
           "schemas": {
+           "DoctorReport": {
+            "properties": {
+             "checkedAt": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "findings": {
+              "items": {
+               "properties": {
+                "check": {
+                 "type": "string"
+                },
+                "message": {
+                 "type": "string"
+                },
+                "node": {
+                 "type": "string"
+                },
+                "remedy": {
+                 "type": "string"
+                },
+                "severity": {
+                 "enum": [
+                  "error",
+                  "warning",
+                  "info"
+                 ],
+                 "type": "string"
+                }
+               },
+               "required": [
+                "severity",
+                "check",
+                "message",
+                "remedy"
+               ],
+               "type": "object"
+              },
+              "type": "array"
+             },
+             "nodes": {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             }
+            },
+            "required": [
+             "checkedAt",
+             "nodes",
+             "findings"
+            ],
+            "type": "object"
+           },
            "IdentityDump": {
             "properties": {
              "created": {
@@ -431,6 +485,111 @@ enum OpenAPIDocument {
             ],
             "type": "object"
            },
+           "SizeReport": {
+            "properties": {
+             "measuredAt": {
+              "format": "date-time",
+              "type": "string"
+             },
+             "nodes": {
+              "items": {
+               "properties": {
+                "backups": {
+                 "type": "integer"
+                },
+                "databaseBytes": {
+                 "type": "integer"
+                },
+                "maxBackups": {
+                 "type": "integer"
+                },
+                "measuredBytes": {
+                 "type": "integer"
+                },
+                "naiveBytes": {
+                 "type": "integer"
+                },
+                "node": {
+                 "type": "string"
+                },
+                "repositories": {
+                 "items": {
+                  "type": "string"
+                 },
+                 "type": "array"
+                }
+               },
+               "type": "object"
+              },
+              "type": "array"
+             },
+             "repositories": {
+              "items": {
+               "properties": {
+                "capacityBytes": {
+                 "type": "integer"
+                },
+                "dedupRatio": {
+                 "type": "number"
+                },
+                "error": {
+                 "type": "string"
+                },
+                "freeBytes": {
+                 "type": "integer"
+                },
+                "fullAt": {
+                 "format": "date-time",
+                 "type": "string"
+                },
+                "growthBytesPerDay": {
+                 "type": "number"
+                },
+                "kind": {
+                 "enum": [
+                  "directory",
+                  "s3"
+                 ],
+                 "type": "string"
+                },
+                "logicalBytes": {
+                 "type": "integer"
+                },
+                "name": {
+                 "type": "string"
+                },
+                "nextRun": {
+                 "format": "date-time",
+                 "type": "string"
+                },
+                "nextRunBytes": {
+                 "type": "integer"
+                },
+                "reachable": {
+                 "type": "boolean"
+                },
+                "snapshots": {
+                 "type": "integer"
+                },
+                "storedBytes": {
+                 "type": "integer"
+                },
+                "warning": {
+                 "type": "string"
+                }
+               },
+               "type": "object"
+              },
+              "type": "array"
+             }
+            },
+            "required": [
+             "measuredAt",
+             "nodes",
+             "repositories"
+            ],
+            "type": "object"
+           },
            "Snapshot": {
             "properties": {
              "bytes": {
@@ -485,6 +644,63 @@ enum OpenAPIDocument {
          },
          "openapi": "3.1.0",
          "paths": {
+          "/api/v1/doctor": {
+           "get": {
+            "operationId": "get_api_v1_doctor",
+            "parameters": [
+             {
+              "description": "only this node (and the repositories it uses)",
+              "in": "query",
+              "name": "node",
+              "required": false,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/DoctorReport"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no such node"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Troubleshooting checks with a remedy for each finding",
+            "tags": [
+             "insight"
+            ]
+           }
+          },
           "/api/v1/jobs": {
            "get": {
             "operationId": "get_api_v1_jobs",
@@ -2206,6 +2422,63 @@ enum OpenAPIDocument {
             "summary": "This document",
             "tags": [
              "meta"
+            ]
+           }
+          },
+          "/api/v1/size": {
+           "get": {
+            "operationId": "get_api_v1_size",
+            "parameters": [
+             {
+              "description": "only this node (and the repositories it uses)",
+              "in": "query",
+              "name": "node",
+              "required": false,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/SizeReport"
+                }
+               }
+              },
+              "description": "ok"
+             },
+             "401": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no or invalid token"
+             },
+             "404": {
+              "content": {
+               "application/problem+json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Problem"
+                }
+               }
+              },
+              "description": "no such node"
+             }
+            },
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "summary": "Storage sizing: naive (backups x database size) beside measured, free space, growth and forecast",
+            "tags": [
+             "insight"
             ]
            }
           },

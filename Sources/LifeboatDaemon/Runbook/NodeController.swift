@@ -33,9 +33,9 @@ struct NodeController: Sendable {
         } else if let command = control.stop {
             try await Self.shell(command, what: "the stop command")
         } else if let pidFile = control.pidFile {
-            if let pid = Self.readPID(pidFile), kill(pid, 0) == 0 {
+            if let pid = Self.readPID(pidFile), Self.isAlive(pid) {
                 kill(pid, SIGTERM)
-                try await waitFor("process \(pid) to exit") { kill(pid, 0) != 0 }
+                try await waitFor("process \(pid) to exit") { !Self.isAlive(pid) }
             }
         }
         if let datadir = node.datadir {
@@ -64,6 +64,16 @@ struct NodeController: Sendable {
         throw LifeboatError(.io, "timed out after \(control.timeout) waiting for \(what)")
     }
 
+    /// Whether a process exists and has not exited (a zombie waiting to be reaped counts as exited).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+
     static func readPID(_ path: String) -> pid_t? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -87,30 +97,55 @@ struct NodeController: Sendable {
         return found
     }
 
-    /// Runs a shell command; a non-zero exit fails with its stderr. Output goes to a file,
-    /// not a pipe, so a start command that leaves the node running in the background returns.
+    /// Runs a shell command; a non-zero exit fails with its stderr. The shell gets /dev/null
+    /// for input and output and a file for errors (not a pipe), so a start command that leaves
+    /// the node running in the background returns at once.
     static func shell(_ command: String, what: String) async throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-cmd-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = try FileHandle(forWritingTo: log)
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw LifeboatError(.io, "\(what) could not run: \(error.localizedDescription)")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-cmd-\(UUID().uuidString).log").path
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The node must not die with Lifeboat: its own process group, default signal handling.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGINT)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        let argv: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", command].map { text in text.withCString { strdup($0) } } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
+        guard rc == 0 else {
+            throw LifeboatError(.io, "\(what) could not run: \(String(cString: strerror(rc)))")
         }
-        try? errors.close()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        guard process.terminationStatus == 0 else {
-            let data = (try? Data(contentsOf: log)) ?? Data()
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR {
+                throw LifeboatError(.io, "\(what): cannot wait for the shell: \(String(cString: strerror(errno)))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let exited = status & 0x7f == 0
+        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard code == 0 else {
+            let data = FileManager.default.contents(atPath: log) ?? Data()
             let text = String(decoding: data.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw LifeboatError(.io, "\(what) failed with exit status \(process.terminationStatus)\(text.isEmpty ? "" : ": \(text)")")
+            throw LifeboatError(.io, "\(what) failed with exit status \(code)\(text.isEmpty ? "" : ": \(text)")")
         }
     }
 }

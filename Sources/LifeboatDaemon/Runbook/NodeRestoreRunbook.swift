@@ -249,8 +249,10 @@ struct NodeRestoreRunbook: Sendable {
 
             await begin("verify")
             let recordedPath = stagedDatadir + "/.lifeboat/diagnostics.json"
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
             if let client, let data = fm.contents(atPath: recordedPath),
-                let recorded = try? JSONDecoder().decode(RecordedDiagnostics.self, from: data)
+                let recorded = try? decoder.decode(RecordedDiagnostics.self, from: data)
             {
                 let last = DifferenceBox()
                 do {
