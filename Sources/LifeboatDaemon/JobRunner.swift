@@ -141,7 +141,7 @@ public actor JobRunner {
                     if let e = reporter.take() {
                         try? await catalog.updateProgress(
                             id, phase: keepPhase ? nil : e.phase, bytesDone: max(0, e.bytesDone),
-                            bytesTotal: e.bytesTotal > 0 ? e.bytesTotal : nil)
+                            bytesTotal: e.bytesTotal > 0 ? max(e.bytesTotal, e.bytesDone) : nil)
                     }
                 }
             }
@@ -154,7 +154,7 @@ public actor JobRunner {
                 })
             if let e = reporter.take() {
                 try? await catalog.updateProgress(
-                    id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? e.bytesTotal : nil)
+                    id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? max(e.bytesTotal, e.bytesDone) : nil)
             }
             if Task.isCancelled {
                 final = try? await catalog.finish(id, state: .cancelled, error: "cancelled")
