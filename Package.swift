@@ -195,6 +195,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "LifeboatFaultTests",
+            dependencies: [
+                "lifeboat", "LifeboatS3", "LifeboatRepository", "LifeboatStorage", "LifeboatCore", "LifeboatTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "LifeboatCLITests",
             dependencies: ["lifeboat", "LifeboatTestSupport"],
             swiftSettings: strict),

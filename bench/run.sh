@@ -6,10 +6,16 @@ set -euo pipefail
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 package_root="$(dirname "$bench_dir")"
 
-# Only look at the two options that decide whether a build is needed.
+# Only look at the options that decide whether a build is needed and which script runs.
+# --s3 runs s3bench.py (lifeboat and restic on one moto_server) instead of compare.py.
 tools="lifeboat,restic,borg"
 lifeboat=""
-args=("$@")
+script="compare.py"
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == "--s3" ]]; then script="s3bench.py"; else args+=("$arg"); fi
+done
+set -- "${args[@]+"${args[@]}"}"
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[i]}" in
     --tools) tools="${args[i + 1]:-}" ;;
@@ -33,4 +39,4 @@ if [[ ",$tools," == *",lifeboat,"* && -z "$lifeboat" ]]; then
 fi
 
 LIFEBOAT_BENCH=1 "$package_root/scripts/install-deps"
-exec python3 "$bench_dir/compare.py" "${extra[@]}" "$@"
+exec python3 "$bench_dir/$script" "${extra[@]+"${extra[@]}"}" "$@"

@@ -16,6 +16,9 @@ public actor JobRunner {
         var id: JobID
         var kind: JobKind
         var task: Task<Void, Never>
+        /// The work itself, cancelled on cancel or shutdown; the runner's own task stays
+        /// uncancelled so it can still record the outcome in the catalog.
+        var work: Task<JobOutcome, any Error>?
     }
 
     let catalog: Catalog
@@ -78,7 +81,7 @@ public actor JobRunner {
             }
         }
         if let entry = running.first(where: { $0.value.id == id }) {
-            entry.value.task.cancel()
+            entry.value.work?.cancel()
             guard let job = try await catalog.job(id) else { throw LifeboatError(.notFound, "no job \(id)") }
             return job
         }
@@ -101,7 +104,7 @@ public actor JobRunner {
         guard !running.isEmpty else { return }
         let left = running
         for (_, r) in left {
-            r.task.cancel()
+            r.work?.cancel()
             _ = try? await catalog.finish(
                 r.id, state: .cancelled, error: "cancelled: the daemon stopped and the shutdown grace period ran out")
         }
@@ -146,17 +149,22 @@ public actor JobRunner {
                 }
             }
             defer { flusher.cancel() }
-            let outcome = try await executor.execute(
-                queued.request, job: id, progress: reporter,
-                phase: { [catalog] text in
-                    let done = (try? await catalog.job(id))?.bytesDone ?? 0
-                    try? await catalog.updateProgress(id, phase: text, bytesDone: done)
-                })
+            let executor = self.executor
+            let work = Task {
+                try await executor.execute(
+                    queued.request, job: id, progress: reporter,
+                    phase: { [catalog] text in
+                        let done = (try? await catalog.job(id))?.bytesDone ?? 0
+                        try? await catalog.updateProgress(id, phase: text, bytesDone: done)
+                    })
+            }
+            running[queued.request.node]?.work = work
+            let outcome = try await work.value
             if let e = reporter.take() {
                 try? await catalog.updateProgress(
                     id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? max(e.bytesTotal, e.bytesDone) : nil)
             }
-            if Task.isCancelled {
+            if work.isCancelled {
                 final = try? await catalog.finish(id, state: .cancelled, error: "cancelled")
             } else {
                 final = try await catalog.finish(
@@ -164,7 +172,9 @@ public actor JobRunner {
                     repositories: outcome.snapshot == nil ? [] : outcome.repositories)
             }
         } catch {
-            let cancelled = Task.isCancelled || error is CancellationError || (error as? LifeboatError)?.code == .cancelled
+            let cancelled =
+                (running[queued.request.node]?.work?.isCancelled ?? false) || error is CancellationError
+                || (error as? LifeboatError)?.code == .cancelled
             let message = (error as? LifeboatError)?.message ?? "\(error)"
             final = try? await catalog.finish(id, state: cancelled ? .cancelled : .failed, error: cancelled ? "cancelled" : message)
             if !cancelled {

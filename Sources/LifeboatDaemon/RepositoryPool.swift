@@ -16,12 +16,12 @@ public actor RepositoryPool {
     public let configurations: [String: RepositoryConfiguration]
     let environment: [String: String]
     let logger: Logger
-    let httpClient: HTTPClient
+    let httpClient: HTTPClient?
     private var opened: [String: Repository] = [:]
 
     /// Creates a pool; nothing is opened yet.
     public init(
-        _ repositories: [RepositoryConfiguration], environment: [String: String], httpClient: HTTPClient = .shared,
+        _ repositories: [RepositoryConfiguration], environment: [String: String], httpClient: HTTPClient? = nil,
         logger: Logger
     ) {
         configurations = Dictionary(repositories.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -61,10 +61,12 @@ public actor RepositoryPool {
 
     /// The storage behind a configured repository.
     public static func storage(
-        for rc: RepositoryConfiguration, httpClient: HTTPClient = .shared, logger: Logger
+        for rc: RepositoryConfiguration, httpClient: HTTPClient? = nil, logger: Logger
     ) throws -> any ObjectStorage {
         switch rc.kind {
         case .s3:
+            // By default the storage's own client: the shared pool retries refused connections
+            // by itself until a request times out, hiding an unreachable endpoint for minutes.
             return try S3Storage(
                 configuration: try S3Configuration.resolve(url: rc.url, region: rc.region), httpClient: httpClient,
                 logger: logger)

@@ -103,6 +103,8 @@ final class Archiver {
             username: ProcessInfo.processInfo.environment["USER"] ?? "unknown", tags: options.tags,
             node: options.node, kind: options.kind, paths: paths, tree: rootID, parent: parent?.id, summary: summary,
             program: "lifeboat \(LifeboatVersion.current)", streams: options.streams.isEmpty ? nil : options.streams.map(\.path))
+        // A cancelled job (daemon shutdown, operator cancel) never commits its snapshot.
+        try Task.checkCancellation()
         let id = try await repo.saveSnapshot(snapshot)
         repo.logger.info("snapshot saved", metadata: ["snapshot.id": "\(id.short)", "snapshot.files": "\(summary.files)"])
         return BackupResult(id: id, snapshot: snapshot, warnings: warnings)
@@ -319,6 +321,7 @@ final class Archiver {
         // core, the next batch is read.
         var next = try batcher.next()
         while let batch = next {
+            try Task.checkCancellation()
             let (refs, digest, following, reader) = try await process(batch, sha: sha, batcher: batcher, uploads: &uploads)
             sha = digest
             next = following

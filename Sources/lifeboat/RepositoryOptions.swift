@@ -55,8 +55,10 @@ struct RepositoryOptions: ParsableArguments {
     /// The storage behind a location: `s3:…` URLs on S3, anything else a local directory.
     static func storage(at location: String, creating: Bool = false, logger: Logger) async throws -> any ObjectStorage {
         if location.hasPrefix("s3:") {
-            let s3 = try S3Storage(
-                configuration: try S3Configuration.resolve(url: location), httpClient: HTTPClient.shared, logger: logger)
+            // The storage's own client, not HTTPClient.shared: the shared pool retries refused
+            // connections on its own until the request times out, so an unreachable endpoint
+            // took minutes to report instead of S3RetryPolicy's few attempts.
+            let s3 = try S3Storage(configuration: try S3Configuration.resolve(url: location), logger: logger)
             if creating { try await s3.createBucket() }
             return s3
         }

@@ -227,3 +227,30 @@ import Testing
         #expect(viewer.status == 403)
     }
 }
+
+@Suite(.serialized) struct DaemonCancelTests {
+    /// A running backup that is cancelled ends Cancelled and commits no snapshot.
+    @Test func cancellingARunningBackupLeavesNoSnapshot() async throws {
+        let h = try await DaemonHarness()
+        defer { Task { await h.stop() } }
+        var generator = SeededGenerator(seed: 7)
+        try Data(generator.bytes(200_000_000)).write(to: URL(fileURLWithPath: h.datadir + "/events/big.bin"))
+        let started = try await h.call(.POST, "/api/v1/nodes/n1/backups")
+        let id = try #require((started.json as? [String: Any])?["id"] as? Int64)
+        var state = ""
+        for _ in 0..<400 where state != "Running" {
+            state =
+                (try await h.call(.GET, "/api/v1/jobs/\(id)", token: DaemonHarness.viewerToken).json as? [String: Any])?["state"] as? String
+                ?? ""
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(state == "Running")
+        let cancel = try await h.call(.POST, "/api/v1/jobs/\(id)/cancel")
+        #expect(cancel.status == 202)
+        let job = try await h.waitForJob(id)
+        #expect(job["state"] as? String == "Cancelled", "\(job)")
+        let repo = try await h.daemon.repositories.repository("primary")
+        #expect(try await repo.snapshots().isEmpty)
+        #expect(try await repo.check(readData: false).errors.isEmpty)
+    }
+}

@@ -19,13 +19,17 @@ public struct DoctorProbes: Sendable {
         self.timeout = timeout
     }
 
-    /// The health URL of a node, from its identity source: a Splice validator's readiness
-    /// endpoint, or Vault's health endpoint; nil when the node names no server.
+    /// The health URL of a node: its own API (`control.url`), else from its identity source a
+    /// Splice validator's readiness endpoint or Vault's health endpoint; nil when it names no server.
     public static func healthURL(_ node: NodeConfiguration) -> String? {
+        // The node's own API (control.url) first: /status answers 200 on a Nuts node.
+        if let url = node.control?.url {
+            return Self.trimmed(url) + (node.profile == .canton ? "/api/validator/readyz" : "/status")
+        }
         switch node.identity?.source {
-        case .canton(let source)?: Self.trimmed(source.url) + "/api/validator/readyz"
-        case .vault(let vault)?: Self.trimmed(vault.address) + "/v1/sys/health"
-        default: nil
+        case .canton(let source)?: return Self.trimmed(source.url) + "/api/validator/readyz"
+        case .vault(let vault)?: return Self.trimmed(vault.address) + "/v1/sys/health"
+        default: return nil
         }
     }
 

@@ -3,6 +3,7 @@ import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
 import LifeboatRepository
+import LifeboatStores
 import Logging
 
 #if canImport(Glibc)
@@ -145,7 +146,7 @@ struct NodeRestoreRunbook: Sendable {
             let needed = record.snapshot.summary.bytes
             if let free = Self.freeBytes((datadir as NSString).deletingLastPathComponent), free < needed + needed / 10 {
                 throw LifeboatError(
-                    .noSpace, "\(ByteCount.text(free)) free next to \(datadir), the backup needs \(ByteCount.text(needed)) plus 10 %")
+                    .noSpace, "\(ByteText.format(free)) free next to \(datadir), the backup needs \(ByteText.format(needed)) plus 10 %")
             }
             if request.identityDump == nil && node.identity != nil {
                 notes.append("WARNING: no identity dump given; if the node's keys are lost too it cannot recover without one")
@@ -155,7 +156,7 @@ struct NodeRestoreRunbook: Sendable {
             }
             done(
                 notes.isEmpty ? "done" : "warning",
-                notes.isEmpty ? "backup \(record.id.short), \(ByteCount.text(needed))" : notes.joined(separator: "; "))
+                notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
 
             await begin("stage")
             try? fm.removeItem(atPath: staging)
@@ -175,7 +176,7 @@ struct NodeRestoreRunbook: Sendable {
             let stagedDatadir =
                 fm.fileExists(atPath: staging + datadir) && !record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
                 ? staging + datadir : staging
-            done("done", "\(restored.files) files, \(ByteCount.text(restored.bytes)) verified")
+            done("done", "\(restored.files) files, \(ByteText.format(restored.bytes)) verified")
 
             await begin("stop")
             try await controller.stop()
@@ -184,7 +185,11 @@ struct NodeRestoreRunbook: Sendable {
             await begin("move-aside")
             try fm.createDirectory(atPath: rollback, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var moved: [String] = []
-            let incoming = ((try? fm.contentsOfDirectory(atPath: stagedDatadir)) ?? []).filter { $0 != ".lifeboat" }
+            // Streamed database dumps are restored into their servers, not into the datadir.
+            let streamed = Set((record.snapshot.streams ?? []).compactMap { $0.split(separator: "/").first.map(String.init) })
+            let incoming = ((try? fm.contentsOfDirectory(atPath: stagedDatadir)) ?? []).filter {
+                $0 != ".lifeboat" && !streamed.contains($0)
+            }
             for entry in Set(NodeProfiles.replacedEntries(node) + incoming).sorted() where fm.fileExists(atPath: datadir + "/" + entry) {
                 try Self.move(datadir + "/" + entry, to: rollback + "/" + entry)
                 moved.append(entry)
@@ -196,7 +201,27 @@ struct NodeRestoreRunbook: Sendable {
             for entry in incoming.sorted() {
                 try Self.move(stagedDatadir + "/" + entry, to: datadir + "/" + entry)
             }
-            done("done", "restored \(incoming.sorted().joined(separator: ", "))")
+            // Databases in the declared order (Canton: the validator app before the participant).
+            var databases: [String] = []
+            var postgresIndex = 0
+            for store in node.stores {
+                switch store {
+                case .postgres(let postgres):
+                    let prefix = postgresIndex == 0 ? "postgres" : "postgres-\(postgresIndex + 1)"
+                    postgresIndex += 1
+                    let reports = try await PostgresStoreClient(store: postgres).restore(from: repository, snapshot: record, prefix: prefix)
+                    databases += reports.map(\.name)
+                case .redis:
+                    throw LifeboatError(
+                        .unsupported,
+                        "node \(node.name) has a Redis store: restore it with the Redis procedure in docs/stores.md before running the runbook"
+                    )
+                default:
+                    continue
+                }
+            }
+            let restoredText = (incoming.sorted() + databases.map { "database \($0)" }).joined(separator: ", ")
+            done("done", "restored \(restoredText)")
 
             await begin("restore-side-files")
             if node.profile == .nuts {
@@ -333,18 +358,4 @@ struct RecordedDiagnostics: Codable {
     var capturedAt: Date
     var url: String
     var diagnostics: JSONValue
-}
-
-/// Byte counts for messages.
-enum ByteCount {
-    static func text(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : "\(String(format: "%.1f", value)) \(units[unit])"
-    }
 }
