@@ -136,6 +136,13 @@ def operator_flow():
         driver.get(BASE + "/nodes/n1/identity")
         wait_text(driver, By.ID, "dumps", "Download encrypted", timeout=10)
         assert driver.find_elements(By.CSS_SELECTOR, "#dumps tbody tr"), "no identity dumps listed"
+        assert "n1-iddump-" in driver.find_element(By.ID, "dumps").text, "the dump is listed by name"
+        # The download is the age-encrypted file, fetched with the session cookie.
+        href = driver.find_element(By.LINK_TEXT, "Download encrypted").get_attribute("href")
+        head = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(r => r.text()).then(t => done(t.slice(0, 21))).catch(e => done(String(e)));", href)
+        assert head == "age-encryption.org/v1", head
         shot(driver, "06-identity-dumps")
 
         # Storage and troubleshooting render.

@@ -1,7 +1,11 @@
+import Crypto
 import Foundation
+import LifeboatCatalog
 import LifeboatCore
 import LifeboatDaemon
+import LifeboatIdentity
 import LifeboatRepository
+import LifeboatTestSupport
 import Testing
 
 /// Drives the console in headless Chromium (Debian `chromium`, `chromium-driver`) with Selenium (PyPI `selenium`)
@@ -14,18 +18,28 @@ import Testing
     @Test(.timeLimit(.minutes(5))) func operatorAndViewerInChromium() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "install chromium (scripts/install-deps)")
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "install chromium-driver (scripts/install-deps)")
-        let h = try await DaemonHarness()
+        // A real identity dump of n1: a key in the Nuts layout, encrypted to a fresh age identity.
+        let dir = try TemporaryDirectory(prefix: "lifeboat-console")
+        try FileManager.default.createDirectory(atPath: dir.appending("node/events"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.appending("node/crypto"), withIntermediateDirectories: true)
+        try Data("event one".utf8).write(to: URL(fileURLWithPath: dir.appending("node/events/1.json")))
+        try DaemonHarness.makeDatabase(dir.appending("node/data.db"), rows: 200)
+        try Data(P256.Signing.PrivateKey().pemRepresentation.utf8)
+            .write(to: URL(fileURLWithPath: dir.appending("node/crypto/did:nuts:console#key-1_private.pem")))
+        let recipient = try IdentityKeygen.write(to: dir.appending("identity.key"))
+        let h = try await DaemonHarness(
+            dir: dir,
+            identity: """
+                interval: 1h
+                max: 3
+                repositories: [primary]
+                source: {type: fs, directory: crypto}
+                recipients: [\(recipient.encoded)]
+                """)
         defer { Task { await h.stop() } }
-        // An identity dump of n1 as the identity module stores it: a snapshot of kind identity.
-        let keys = h.dir.appending("keys")
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        for name in ["signing.pem", "encryption.pem"] {
-            try Data("-----BEGIN TEST KEY \(name)-----".utf8).write(to: URL(fileURLWithPath: keys + "/" + name))
-        }
-        var options = BackupOptions()
-        options.node = "n1"
-        options.kind = .identity
-        _ = try await h.daemon.repositories.repository("primary").backup(paths: [keys], options: options)
+        let dump = try await h.daemon.runner.submit(JobRequest.identity(node: "n1"), trigger: JobTrigger.manual)
+        await h.daemon.runner.waitUntilIdle()
+        #expect(try await h.daemon.catalog.job(dump.id)?.state == .completed)
 
         let artifacts = Self.packageRoot.appendingPathComponent(".build/test-artifacts/console").path
         try? FileManager.default.removeItem(atPath: artifacts)

@@ -3,6 +3,7 @@ import Hummingbird
 import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
+import LifeboatIdentity
 
 /// A node's pages: Backups (schedule, history, restore) and Identity dumps.
 extension Console {
@@ -134,13 +135,29 @@ extension Console {
     func identityPage(_ session: ConsoleSession, node: NodeConfiguration) async throws -> (String, String, Markup) {
         let base = "/nodes/\(Self.segment(node.name))"
         let now = daemon.clock.now()
-        let dumps = try await api.snapshots(node: node.name, kind: .identity)
-        let rows: [Markup] = dumps.map { d in
-            let api = "/api/v1/nodes/\(Self.segment(node.name))/identity-dumps/\(d.id)"
+        // Real dumps (name, key count, fingerprint) from every repository of the identity schedule.
+        var dumps: [(summary: IdentityDumpSummary, repositories: [String])] = []
+        for name in try await IdentityRoutes.repositories(node.name, daemon) {
+            guard let repo = try? await daemon.repositories.repository(name) else { continue }
+            for d in try await IdentityDumps.list(repository: repo, node: node.name) {
+                if let i = dumps.firstIndex(where: { $0.summary.name == d.name }) {
+                    dumps[i].repositories.append(name)
+                } else {
+                    dumps.append((d, [name]))
+                }
+            }
+        }
+        dumps.sort { $0.summary.created > $1.summary.created }
+        let rows: [Markup] = dumps.map { entry in
+            let d = entry.summary
+            let download: Markup =
+                session.canAct
+                ? "<a href=\"\(base)/identity/\(Self.segment(d.name))/download\">Download encrypted</a>"
+                : "<span class=\"hint\">Download encrypted (operators only)</span>"
             return """
-                <tr><th scope="row"><code>\(d.shortId)</code></th><td>\(Show.time(d.time))</td><td>\(d.files)</td>
-                <td><code>\(String(d.id.prefix(16)))</code></td><td>\(d.repositories.joined(separator: ", "))</td>
-                <td><a href="\(api)/export">Download encrypted</a><br><span class="hint">Restore kit: <code>POST \(api)/restore-kit</code></span></td></tr>
+                <tr><th scope="row"><code>\(d.name)</code></th><td>\(Show.time(d.created))</td><td>\(d.keyCount)</td>
+                <td><code>\(String(d.fingerprint.prefix(16)))</code></td><td>\(entry.repositories.joined(separator: ", "))</td>
+                <td>\(download)<br><span class="hint">Restore kit: <code>lifeboat identity restore-kit \(node.name) \(d.name) …</code></span></td></tr>
                 """
         }
         let list: Markup =

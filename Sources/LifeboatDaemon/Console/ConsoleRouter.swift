@@ -3,6 +3,7 @@ import Hummingbird
 import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
+import LifeboatIdentity
 
 /// The web console at `/`: server-rendered pages over the same daemon the API serves.
 public enum ConsoleRouter {
@@ -42,6 +43,9 @@ public enum ConsoleRouter {
             await console.page(request) { try await console.restorePage($0, node: try console.node(context), request: request) }
         }
         router.get("/console/jobs/{id}") { request, context in await console.jobStatus(request, context: context) }
+        router.get("/nodes/{node}/identity/{dump}/download") { request, context in
+            await console.downloadDump(request, context: context)
+        }
         router.post("/nodes/{node}/schedules/{kind}") { request, context in
             await console.action(request) { session, form in try await console.changeSchedule(session, form, context: context) }
         }
@@ -259,6 +263,31 @@ struct Console: Sendable {
             return (try? problem.response(from: request, context: context)) ?? Response(status: problem.status)
         } catch {
             return Response(status: .internalServerError)
+        }
+    }
+
+    /// `GET /nodes/{node}/identity/{dump}/download`: the encrypted `.age` file of a dump, for a
+    /// signed-in operator (the same bytes as the API's export).
+    func downloadDump(_ request: Request, context: APIContext) async -> Response {
+        guard let session = await currentSession(request) else { return Self.redirect("/signin") }
+        do {
+            guard session.canAct else {
+                throw ConsoleFailure(status: .forbidden, message: "a viewer cannot download identity dumps")
+            }
+            let node = try node(context)
+            let dump = context.parameters.get("dump") ?? ""
+            let repo = try await IdentityRoutes.repository(nil, node: node.name, daemon)
+            let summary = try await IdentityDumps.find(dump, repository: repo, node: node.name)
+            let data = try await IdentityDumps.export(summary.name, repository: repo, node: node.name)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/octet-stream",
+                    .contentDisposition: "attachment; filename=\"\(summary.name).age\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            return errorPage(error, session: session)
         }
     }
 }
