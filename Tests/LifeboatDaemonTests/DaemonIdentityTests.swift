@@ -116,3 +116,34 @@ import Testing
         }
     }
 }
+
+/// The `shelf` store type: a node's own store copies (LifeboatShelf's directory, outside the
+/// datadir) backed up with the node's other stores, versioned and restorable.
+@Suite struct ShelfStoreTests {
+    @Test func shelfDirectoryIsIngestedWithTheNode() async throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-shelf-store")
+        try FileManager.default.createDirectory(atPath: dir.appending("node/events"), withIntermediateDirectories: true)
+        try Data("e".utf8).write(to: URL(fileURLWithPath: dir.appending("node/events/1.json")))
+        try DaemonHarness.makeDatabase(dir.appending("node/data.db"), rows: 10)
+        let shelf = dir.appending("shelf")
+        try FileManager.default.createDirectory(atPath: shelf + "/network", withIntermediateDirectories: true)
+        try DaemonHarness.makeDatabase(shelf + "/network/data.db", rows: 50)
+        let yaml = DaemonHarness.yaml(dir: dir, backups: "interval: 1h\nmax: 3\nrepositories: [primary]")
+            .replacingOccurrences(
+                of: "      - {type: dir, path: events}",
+                with: "      - {type: dir, path: events}\n      - {type: shelf, directory: \(shelf)}")
+        let h = try await DaemonHarness(dir: dir, configuration: yaml)
+        defer { Task { await h.stop() } }
+        let started = try await h.call(.POST, "/api/v1/nodes/n1/backups")
+        let job = try await h.waitForJob(try #require((started.json as? [String: Any])?["id"] as? Int64))
+        #expect(job["state"] as? String == "Completed", "\(job)")
+        let target = dir.appending("restored")
+        let restore = try await h.call(.POST, "/api/v1/nodes/n1/restores", body: #"{"target": "\#(target)"}"#)
+        let restored = try await h.waitForJob(try #require((restore.json as? [String: Any])?["id"] as? Int64))
+        #expect(restored["state"] as? String == "Completed", "\(restored)")
+        // Stores outside the datadir keep their absolute layout under the target.
+        #expect(try SQLiteProbe.query(target + shelf + "/network/data.db", "SELECT count(*) FROM t") == "50")
+        #expect(try SQLiteProbe.integrityCheck(target + shelf + "/network/data.db") == "ok")
+        #expect(FileManager.default.fileExists(atPath: target + dir.appending("node/data.db")))
+    }
+}
