@@ -9,6 +9,8 @@ struct Lifeboat: AsyncParsableCommand {
     /// Runs the command after settling the allocator.
     static func main() async {
         MemoryTuning.apply()
+        // A closed pipe on stdout (`| head`) is an error to report, not a signal that kills.
+        signal(SIGPIPE, SIG_IGN)
         await Self.main(nil)
     }
 

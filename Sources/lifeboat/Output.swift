@@ -11,16 +11,22 @@ enum Output {
             var c = enc.singleValueContainer()
             try c.encode(ISO8601.format(date))
         }
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        var data = try encoder.encode(value)
+        data.append(UInt8(ascii: "\n"))
+        write(data, to: FileHandle.standardOutput)
     }
 
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8), to: FileHandle.standardOutput)
     }
 
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data(("lifeboat: " + text + "\n").utf8))
+        write(Data(("lifeboat: " + text + "\n").utf8), to: FileHandle.standardError)
+    }
+
+    /// Writes without crashing when the reader has gone (`lifeboat … --json | head`): the
+    /// throwing write reports EPIPE instead of raising, and the output is simply cut short.
+    private static func write(_ data: Data, to handle: FileHandle) {
+        try? handle.write(contentsOf: data)
     }
 }

@@ -68,7 +68,7 @@ struct DatabaseWriter {
         let db = node + "/data.db"
         let writer = try DatabaseWriter(database: db, ready: t.dir.appending("ready"))
         // Let the database grow past a few MiB so the capture takes a while.
-        while ((try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0) ?? 0 < 3 << 20 { usleep(50_000) }
+        while ((try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0) < 3 << 20 { usleep(50_000) }
         var ids: [ObjectID] = []
         for _ in 0..<3 {
             ids.append(try await t.repo.backup(paths: [node], options: BackupOptions()).id)
