@@ -60,6 +60,12 @@ public struct JobExecutor: Sendable {
         return configuration.repositories.first.map { [$0.name] } ?? []
     }
 
+    /// The repository a restore reads from: the one asked for, else the node's first backup repository.
+    func restoreRepository(_ asked: String?, node: NodeConfiguration) async -> String {
+        if let asked { return asked }
+        return await repositoryNames(node: node, kind: .backup).first ?? ""
+    }
+
     // MARK: State backups
 
     /// The files and directories a node's state backup reads, and the directory they are stored relative to.
@@ -174,8 +180,7 @@ public struct JobExecutor: Sendable {
         _ request: NodeRestoreRequest, job: JobID, progress: any ProgressReporter, phase: @escaping @Sendable (String) async -> Void
     ) async throws -> JobOutcome {
         let node = try node(named: request.node)
-        let name: String
-        if let given = request.repository { name = given } else { name = await repositoryNames(node: node, kind: .backup).first ?? "" }
+        let name = await restoreRepository(request.repository, node: node)
         let repo = try await repositories.repository(name)
         let runbook = NodeRestoreRunbook(
             node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, logger: logger)
@@ -195,8 +200,7 @@ public struct JobExecutor: Sendable {
     /// The steps a node restore would take, without running any.
     public func nodeRestorePlan(_ request: NodeRestoreRequest) async throws -> [RunbookStep] {
         let node = try node(named: request.node)
-        let name: String
-        if let given = request.repository { name = given } else { name = await repositoryNames(node: node, kind: .backup).first ?? "" }
+        let name = await restoreRepository(request.repository, node: node)
         let repo = try await repositories.repository(name)
         let record = try await repo.findSnapshot(request.backup, node: node.name, kind: .state)
         return NodeRestoreRunbook(
@@ -248,12 +252,7 @@ public struct JobExecutor: Sendable {
 
     func restore(_ request: RestoreRequest, progress: any ProgressReporter) async throws -> JobOutcome {
         let node = try node(named: request.node)
-        let name: String
-        if let given = request.repository {
-            name = given
-        } else {
-            name = await repositoryNames(node: node, kind: .backup).first ?? ""
-        }
+        let name = await restoreRepository(request.repository, node: node)
         let repo = try await repositories.repository(name)
         let record = try await repo.findSnapshot(request.snapshot, node: node.name, kind: .state)
         var restoreOptions = RestoreOptions(target: request.target)

@@ -92,3 +92,40 @@ extension Archiver {
         }
     }
 }
+
+extension Archiver {
+    /// Archives the given paths below `directory`, with the directories in between as
+    /// directory entries carrying their real metadata but only the given children.
+    func archive(
+        layout: [String: Layout], directory: String?, relative: String, parents: [String: TreeNode], uploads: inout Uploads
+    ) async throws -> [TreeNode] {
+        var nodes: [TreeNode] = []
+        for (name, entry) in layout.sorted(by: { $0.key < $1.key }) {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            switch entry {
+            case .path(let p):
+                if let node = try await archive(path: p, name: name, relative: rel, parent: parents[name], uploads: &uploads) {
+                    nodes.append(node)
+                }
+            case .node(let node):
+                nodes.append(node)
+            case .directory(let children):
+                let path = directory.map { $0 + "/" + name }
+                // A directory that only streamed entries need has no counterpart on disk.
+                let meta = path.flatMap { try? FileMetadata.lstat($0) }.flatMap { $0.kind == .directory ? $0 : nil }
+                var parentChildren: [String: TreeNode] = [:]
+                if let parent = parents[name], parent.type == .directory, let sub = parent.subtree, index.contains(sub) {
+                    for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
+                }
+                var node = TreeNode(
+                    name: name, type: .directory, mode: meta?.mode ?? 0o700, mtime: meta?.mtime ?? started.timeIntervalSince1970)
+                let inner = try await archive(
+                    layout: children, directory: meta == nil ? nil : path, relative: rel, parents: parentChildren, uploads: &uploads)
+                summary.directories += 1
+                node.subtree = try await storeTree(Tree(nodes: inner), uploads: &uploads)
+                nodes.append(node)
+            }
+        }
+        return nodes
+    }
+}

@@ -83,9 +83,7 @@ struct RunCommand: AsyncParsableCommand {
             let what = identity ? "identity-dumps" : "backups"
             let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/\(what)", as: JobView.self)
             if wait {
-                let final = try await JobText.follow(job.id, client: client, quiet: server.json)
-                if server.json { try Output.json(final) } else { Output.line(JobText.line(final)) }
-                if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
+                try await JobText.followToEnd(job.id, client: client, json: server.json)
             } else if server.json {
                 try Output.json(job)
             } else {
@@ -117,12 +115,9 @@ struct JobCommand: AsyncParsableCommand {
                 let job = try await client.post("/api/v1/jobs/\(id)/cancel", as: JobView.self)
                 return server.json ? try Output.json(job) : Output.line("job \(id): cancel requested (\(job.state))")
             }
-            let job =
-                follow
-                ? try await JobText.follow(id, client: client, quiet: server.json)
-                : try await client.get("/api/v1/jobs/\(id)", as: JobView.self)
+            if follow { return try await JobText.followToEnd(id, client: client, json: server.json) }
+            let job = try await client.get("/api/v1/jobs/\(id)", as: JobView.self)
             if server.json { try Output.json(job) } else { Output.line(JobText.line(job)) }
-            if follow && job.state != "Completed" { throw ExitCode(ExitStatus.failure) }
         }
     }
 }
@@ -139,6 +134,13 @@ enum JobText {
         if !job.repositories.isEmpty { parts.append("in \(job.repositories.joined(separator: ","))") }
         if let e = job.error { parts.append("error: \(e)") }
         return parts.joined(separator: "  ")
+    }
+
+    /// Follows a job to its end, prints it (text or JSON) and exits 1 unless it Completed.
+    static func followToEnd(_ id: Int64, client: DaemonClient, json: Bool) async throws {
+        let final = try await follow(id, client: client, quiet: json)
+        if json { try Output.json(final) } else { Output.line(line(final)) }
+        if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
     }
 
     /// Polls the job until it ends, drawing progress on a terminal.

@@ -52,10 +52,7 @@ struct NodeCommand: AsyncParsableCommand {
                 let client = try server.client()
                 if let rollback {
                     let job = try await client.post("/api/v1/jobs/\(rollback)/rollback", as: JobView.self)
-                    let final = try await JobText.follow(job.id, client: client, quiet: server.json)
-                    if server.json { try Output.json(final) } else { Output.line(JobText.line(final)) }
-                    if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
-                    return
+                    return try await JobText.followToEnd(job.id, client: client, json: server.json)
                 }
                 var query = "backup=\(pathSegment(backup))"
                 if let repository { query += "&repository=\(pathSegment(repository))" }
@@ -84,9 +81,7 @@ struct NodeCommand: AsyncParsableCommand {
                 let data = try JSONEncoder().encode(body)
                 let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/node-restores", body: data, as: JobView.self)
                 if !server.json { Output.line("job \(job.id): restoring \(node)") }
-                let final = try await JobText.follow(job.id, client: client, quiet: server.json)
-                if server.json { try Output.json(final) } else { Output.line(JobText.line(final)) }
-                if final.state != "Completed" { throw ExitCode(ExitStatus.failure) }
+                try await JobText.followToEnd(job.id, client: client, json: server.json)
             }
         }
     }

@@ -119,6 +119,12 @@ import Testing
         #expect(unknownNode.status == 404)
         let badLimit = try await h.call(.GET, "/api/v1/jobs?limit=0", token: DaemonHarness.viewerToken)
         #expect(badLimit.status == 422)
+        // Identity work on a node without an identity source is refused up front.
+        let identityPlan = try await h.call(
+            .PUT, "/api/v1/nodes/n1/schedules/identity", body: #"{"interval": "24h", "max": 3, "repositories": ["primary"]}"#)
+        #expect(identityPlan.status == 422)
+        #expect((identityPlan.json as? [String: Any])?["detail"] as? String ?? "" != "", "\(identityPlan.text)")
+        #expect(try await h.call(.POST, "/api/v1/nodes/n1/identity-dumps").status == 422)
         // Nothing was changed by any of them.
         #expect(try await h.daemon.catalog.countJobs() == 0)
         let schedule = try await h.call(.GET, "/api/v1/nodes/n1/schedules/backup", token: DaemonHarness.viewerToken)

@@ -93,6 +93,15 @@ struct API: Sendable {
         return job
     }
 
+    /// Refuses identity work for a node whose configuration has no identity source: a plan
+    /// or a dump could only fail later, every time.
+    func requireIdentitySource(_ node: String, kind: JobKind) throws {
+        guard kind == .identity, daemon.configuration.node(named: node)?.identity == nil else { return }
+        throw Problem(
+            .unprocessableContent,
+            "node \(node) has no identity section (source and recipients) in the configuration; add one to lifeboat.yaml first")
+    }
+
     func parsePlan(_ body: String, kind: JobKind) throws -> BackupPlan {
         do {
             return try BackupPlan.parse(
@@ -113,7 +122,7 @@ struct API: Sendable {
             throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
         }
         let snapshot = body.snapshot ?? "latest"
-        guard snapshot == "latest" || (snapshot.count >= 4 && Hex.decode(snapshot.count % 2 == 0 ? snapshot : snapshot + "0") != nil) else {
+        guard snapshot == "latest" || (snapshot.count >= 4 && snapshot.allSatisfy(\.isHexDigit)) else {
             throw Problem(
                 .unprocessableContent, "snapshot: \"\(snapshot)\" is not a snapshot id (hex, at least 4 characters) or latest",
                 field: "snapshot")

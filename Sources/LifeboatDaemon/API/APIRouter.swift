@@ -56,6 +56,7 @@ public enum APIRouter {
         v1.put("/nodes/{node}/schedules/{kind}") { request, context in
             try context.require(.operator)
             let (node, kind) = try api.scheduleKey(context)
+            try api.requireIdentitySource(node, kind: kind)
             var request = request
             let body = try await request.collectBody(upTo: 64 * 1024)
             let plan = try api.parsePlan(String(buffer: body), kind: kind)
@@ -99,7 +100,9 @@ public enum APIRouter {
         }
         v1.post("/nodes/{node}/identity-dumps") { _, context in
             try context.require(.operator)
-            return try await api.submit(.identity(node: try api.nodeName(context)), context: context)
+            let node = try api.nodeName(context)
+            try api.requireIdentitySource(node, kind: .identity)
+            return try await api.submit(.identity(node: node), context: context)
         }
         v1.post("/nodes/{node}/verify") { _, context in
             try context.require(.operator)
