@@ -318,10 +318,23 @@ final class Archiver {
 
     /// What one stage of the batch pipeline hands back.
     enum StageOutput: Sendable {
-        case part(Int, ids: [ObjectID], sealed: [Int: Data])
+        case part(Int, ids: [ObjectID], frames: [SealedFrame])
         case digest(StreamingSHA256)
         case read(ChunkBatch?, any ChunkBatcher)
     }
+
+    /// New chunks of one part of a batch, compressed and sealed together.
+    struct SealedFrame: Sendable {
+        var sealed: Data
+        /// Members in frame order: the chunk's number in the batch, its id, length and
+        /// offset in the frame's plaintext.
+        var members: [(chunk: Int, id: ObjectID, rawLength: Int, inner: Int)]
+    }
+
+    /// Plaintext bytes gathered into one frame before it is compressed and sealed:
+    /// 32 pages of 4 KiB. zstd level 1 runs about 1.7× faster on 128 KiB than on single
+    /// pages and compresses node databases 2.07× instead of 1.82×.
+    static let frameBytes = 128 << 10
 
     /// Hashes, compresses and seals one batch on all cores (parts in parallel, the file
     /// digest alongside, the next batch read meanwhile), then stores the new chunks.
@@ -331,12 +344,18 @@ final class Archiver {
         let stage = try await hashAndSeal(batch, sha: sha, batcher: batcher)
         var refs: [ChunkRef] = []
         refs.reserveCapacity(stage.ids.count)
-        for (i, id) in stage.ids.enumerated() {
-            refs.append(ChunkRef(id: id, length: batch.lengths[i]))
-            // Two parts may have sealed the same new chunk: store it once.
-            if let data = stage.sealed[i], !pendingIDs.contains(id) {
-                try await append(type: .data, id: id, sealed: data, rawLength: batch.lengths[i], uploads: &uploads)
+        for (i, id) in stage.ids.enumerated() { refs.append(ChunkRef(id: id, length: batch.lengths[i])) }
+        for frame in stage.frames {
+            // Two parts may have sealed the same new chunk: the second copy stays in its
+            // frame (the frame's bytes hold it) but counts once.
+            for m in frame.members where !pendingIDs.contains(m.id) && !index.contains(m.id) {
+                pendingIDs.insert(m.id)
+                summary.blobsAdded += 1
+                summary.bytesAdded += Int64(m.rawLength)
             }
+            pack.appendFrame(
+                frame.sealed, members: frame.members.map { FrameMember(type: .data, id: $0.id, rawLength: $0.rawLength, inner: $0.inner) })
+            if pack.size >= repo.config.packSize { try await finishPack(uploads: &uploads) }
         }
         return (refs, stage.digest, stage.following, stage.reader)
     }
@@ -345,7 +364,7 @@ final class Archiver {
     /// set that end with this call, so the appends that follow never copy the index.
     private func hashAndSeal(
         _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher
-    ) async throws -> (ids: [ObjectID], sealed: [Int: Data], digest: StreamingSHA256, following: ChunkBatch?, reader: any ChunkBatcher) {
+    ) async throws -> (ids: [ObjectID], frames: [SealedFrame], digest: StreamingSHA256, following: ChunkBatch?, reader: any ChunkBatcher) {
         let key = repo.key
         let n = batch.lengths.count
         var offsets = [Int]()
@@ -361,7 +380,7 @@ final class Archiver {
         let contexts = self.contexts
         let parts = Swift.min(Self.parts, n)
         var ids = [ObjectID?](repeating: nil, count: n)
-        var sealed: [Int: Data] = [:]
+        var framesByPart: [Int: [SealedFrame]] = [:]
         var digest = sha
         var following: ChunkBatch?
         var reader = batcher
@@ -384,16 +403,29 @@ final class Archiver {
                     return try batch.bytes.withUnsafeBytes { buf in
                         var partIDs: [ObjectID] = []
                         partIDs.reserveCapacity(range.count)
-                        var partSealed: [Int: Data] = [:]
+                        var frames: [SealedFrame] = []
+                        var plain: [UInt8] = []
+                        var members: [(chunk: Int, id: ObjectID, rawLength: Int, inner: Int)] = []
+                        var seen = Set<ObjectID>()
+                        func seal() throws {
+                            guard let first = members.first else { return }
+                            let payload = plain.withUnsafeBytes { Compression.encode($0, context: ctx) }
+                            frames.append(SealedFrame(sealed: try key.seal(payload, binding: first.id), members: members))
+                            plain.removeAll(keepingCapacity: true)
+                            members.removeAll(keepingCapacity: true)
+                        }
                         for i in range {
                             let chunk = UnsafeRawBufferPointer(rebasing: buf[starts[i]..<(starts[i] + batch.lengths[i])])
                             let id = key.chunkID(chunk)
                             partIDs.append(id)
-                            if !known.contains(id) && !pending.contains(id) {
-                                partSealed[i] = try key.seal(Compression.encode(chunk, context: ctx), binding: id)
+                            if !known.contains(id) && !pending.contains(id) && seen.insert(id).inserted {
+                                members.append((i, id, chunk.count, plain.count))
+                                plain.append(contentsOf: chunk)
+                                if plain.count >= Self.frameBytes { try seal() }
                             }
                         }
-                        return .part(range.lowerBound, ids: partIDs, sealed: partSealed)
+                        try seal()
+                        return .part(range.lowerBound, ids: partIDs, frames: frames)
                     }
                 }
             }
@@ -403,9 +435,9 @@ final class Archiver {
                 case .read(let b, let r):
                     following = b
                     reader = r
-                case .part(let first, let partIDs, let partSealed):
+                case .part(let first, let partIDs, let partFrames):
                     for (j, id) in partIDs.enumerated() { ids[first + j] = id }
-                    sealed.merge(partSealed) { a, _ in a }
+                    framesByPart[first] = partFrames
                 }
             }
         }
@@ -413,7 +445,8 @@ final class Archiver {
             guard let id else { throw LifeboatError(.internalError, "chunk \(i) of a batch was not hashed") }
             return id
         }
-        return (all, sealed, digest, following, reader)
+        let frames = framesByPart.sorted { $0.key < $1.key }.flatMap(\.value)
+        return (all, frames, digest, following, reader)
     }
 
     /// Stores one tree or chunk-list blob (deduplicated) and returns its id.

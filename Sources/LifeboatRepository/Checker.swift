@@ -52,7 +52,7 @@ struct Checker {
             index.insert(
                 PackEntry(
                     type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length,
-                    rawLength: where_.entry.rawLength), pack: where_.pack)
+                    rawLength: where_.entry.rawLength, inner: where_.entry.inner), pack: where_.pack)
         }
         try await checkSnapshots(index: index)
         if readData { try await readPacks(stored) }
@@ -159,6 +159,35 @@ struct Checker {
         }
     }
 
+    /// Opens every frame of a pack once and checks each member against its id.
+    private mutating func checkFrames(_ entries: [PackEntry], in data: Data, pack: ObjectID) {
+        let bindings = PackEntry.frameBindings(entries)
+        var frames: [UInt32: [PackEntry]] = [:]
+        for e in entries { frames[e.offset, default: []].append(e) }
+        for (offset, members) in frames.sorted(by: { $0.key < $1.key }) {
+            guard let binding = bindings[offset] else {
+                report.errors.append("pack data/\(pack.hex): the frame at offset \(offset) has no first member")
+                continue
+            }
+            let start = data.startIndex + Int(offset)
+            do {
+                let frame = try repo.openFrame(data[start..<(start + Int(members[0].length))], binding: binding, pack: pack)
+                for m in members {
+                    do {
+                        _ = try repo.member(
+                            of: frame, id: m.id, inner: Int(m.inner), rawLength: Int(m.rawLength), pack: pack, verifyID: true)
+                    } catch let err as LifeboatError {
+                        report.errors.append(err.message)
+                    }
+                }
+            } catch let err as LifeboatError {
+                report.errors.append(err.message)
+            } catch {
+                report.errors.append("pack data/\(pack.hex): frame at offset \(offset): \(error)")
+            }
+        }
+    }
+
     private mutating func readPacks(_ stored: [ObjectInfo]) async throws {
         let total = stored.reduce(Int64(0)) { $0 + Int64($1.size) }
         var done: Int64 = 0
@@ -178,8 +207,8 @@ struct Checker {
                 continue
             }
             report.packsRead += 1
-            if Digest.sha256(data) != packID {
-                report.errors.append("pack \(info.name) is damaged: its content does not match its name (SHA-256)")
+            if PackFormat.tail(of: data).map(PackFormat.name(ofTail:)) != packID {
+                report.errors.append("pack \(info.name) is damaged: its header does not match its name (SHA-256)")
             }
             let entries: [PackEntry]
             do {
@@ -188,16 +217,7 @@ struct Checker {
                 report.errors.append(e.message)
                 continue
             }
-            for e in entries {
-                let start = data.startIndex + Int(e.offset)
-                do {
-                    _ = try repo.openBlob(
-                        data[start..<(start + Int(e.length))], id: e.id, pack: packID,
-                        expectedLength: e.type == .data ? Int(e.rawLength) : nil)
-                } catch let err as LifeboatError {
-                    report.errors.append(err.message)
-                }
-            }
+            checkFrames(entries, in: data, pack: packID)
             if let indexed = indexedPacks[packID], Set(indexed) != Set(entries) {
                 report.errors.append("pack \(info.name): its header and the index disagree about its blobs")
             }

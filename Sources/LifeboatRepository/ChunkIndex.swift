@@ -1,15 +1,21 @@
 import LifeboatCore
 
-/// Where a blob lives: which pack, at what offset, how long its sealed bytes are.
+/// Where a blob lives: which pack, which sealed frame in it, and where in the frame.
 public struct BlobLocation: Hashable, Sendable {
     /// The pack holding the blob.
     public var pack: ObjectID
-    /// Offset of the sealed blob in the pack.
+    /// Offset of the sealed frame in the pack.
     public var offset: Int
-    /// Length of the sealed blob.
+    /// Length of the sealed frame.
     public var length: Int
     /// Data or tree.
     public var type: BlobType
+    /// Length of the blob's plaintext.
+    public var rawLength: Int
+    /// Where the blob's plaintext starts in the frame's plaintext.
+    public var inner: Int
+    /// The id the frame is sealed bound to (its first member's; the blob's own when alone).
+    public var binding: ObjectID
 }
 
 /// The in-memory index of every blob in the repository: which pack holds it.

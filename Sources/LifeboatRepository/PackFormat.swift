@@ -11,20 +11,38 @@ public enum BlobType: UInt8, Sendable, Codable {
 }
 
 /// One blob's place in a pack: what it is, where its sealed bytes lie, how long its plaintext is.
+///
+/// Sealed objects in a pack are *frames*: one frame holds one blob, or several blobs
+/// (consecutive new database pages of one backup) compressed and sealed together. All
+/// members of a frame share `offset` and `length`; `inner` is where a member's plaintext
+/// starts in the frame's plaintext. A frame is sealed bound to the id of its member at
+/// `inner` 0, its *first* member.
 public struct PackEntry: Hashable, Sendable {
     /// Data or tree.
     public var type: BlobType
     /// The keyed id of the blob's plaintext.
     public var id: ObjectID
-    /// Offset of the sealed blob in the pack.
+    /// Offset of the sealed frame holding the blob in the pack.
     public var offset: UInt32
-    /// Length of the sealed blob.
+    /// Length of that sealed frame.
     public var length: UInt32
-    /// Length of the plaintext (before compression).
+    /// Length of the blob's plaintext (before compression).
     public var rawLength: UInt32
+    /// Offset of the blob's plaintext in its frame's plaintext; 0 for the first member.
+    public var inner: UInt32 = 0
 
-    /// Bytes one entry takes in a pack header or index file.
-    static let encodedSize = 1 + 32 + 4 + 4 + 4
+    /// An entry; `inner` is 0 for a blob alone in its frame.
+    public init(type: BlobType, id: ObjectID, offset: UInt32, length: UInt32, rawLength: UInt32, inner: UInt32 = 0) {
+        self.type = type
+        self.id = id
+        self.offset = offset
+        self.length = length
+        self.rawLength = rawLength
+        self.inner = inner
+    }
+
+    /// Bytes one entry takes in a pack header or index file (format 2; format 1 had no `inner`).
+    static let encodedSize = 1 + 32 + 4 + 4 + 4 + 4
 
     func encode(into out: inout [UInt8]) {
         out.append(type.rawValue)
@@ -32,24 +50,51 @@ public struct PackEntry: Hashable, Sendable {
         out.appendLE(offset)
         out.appendLE(length)
         out.appendLE(rawLength)
+        out.appendLE(inner)
     }
 
-    static func decode(_ reader: inout ByteReader) throws -> PackEntry {
+    /// Decodes one entry written by format `version` (1: without `inner`).
+    static func decode(_ reader: inout ByteReader, version: UInt8) throws -> PackEntry {
         let typeByte = try reader.u8()
         guard let type = BlobType(rawValue: typeByte) else {
             throw LifeboatError(.corrupted, "unknown blob type \(typeByte)")
         }
-        return PackEntry(type: type, id: try reader.id(), offset: try reader.u32(), length: try reader.u32(), rawLength: try reader.u32())
+        var entry = PackEntry(
+            type: type, id: try reader.id(), offset: try reader.u32(), length: try reader.u32(), rawLength: try reader.u32())
+        if version >= 2 { entry.inner = try reader.u32() }
+        return entry
+    }
+
+    /// The first member of each frame, by frame offset: the id each frame is sealed bound to.
+    static func frameBindings<S: Sequence>(_ entries: S) -> [UInt32: ObjectID] where S.Element == PackEntry {
+        var out: [UInt32: ObjectID] = [:]
+        for e in entries where e.inner == 0 && out[e.offset] == nil { out[e.offset] = e.id }
+        return out
     }
 }
 
 /// The layout of a pack: sealed blobs back to back, then the sealed header listing
 /// them, then the header's length as 4 little-endian bytes.
 ///
-/// A pack is named by the SHA-256 of all its bytes, so `check --read-data` can name a damaged one.
+/// A pack is named by the SHA-256 of its tail: the sealed header and its length. The
+/// header lists every blob's keyed id, frame place and length and is authenticated, and
+/// every frame is authenticated bound to its first member's id, so damage anywhere in a
+/// pack is found and named without hashing all of its bytes again.
 enum PackFormat {
+    /// The name of a pack whose tail (sealed header ‖ header length) is `tail`.
+    static func name<Bytes: DataProtocol>(ofTail tail: Bytes) -> ObjectID { Digest.sha256(tail) }
+
+    /// The tail of a whole pack, or nil when its stated header length cannot be right.
+    static func tail(of pack: Data) -> Data.SubSequence? {
+        guard pack.count >= 4 else { return nil }
+        let headerLength = Int(pack.suffix(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).littleEndian })
+        guard headerLength + 4 <= pack.count else { return nil }
+        return pack.suffix(headerLength + 4)
+    }
+
     static let headerMagic = Array("LBPK".utf8)
-    static let version: UInt8 = 1
+    /// Written by this version; format 1 (no frames, no `inner`) is still read.
+    static let version: UInt8 = 2
 
     /// The pack's header plaintext.
     static func headerPlaintext(_ entries: [PackEntry]) -> [UInt8] {
@@ -74,14 +119,21 @@ enum PackFormat {
         let sealed = pack[(pack.startIndex + start)..<(pack.endIndex - 4)]
         let plain = try key.open(sealed, what: "header of pack \(name)")
         var reader = ByteReader(Array(plain))
-        guard try reader.bytes(4) == headerMagic, try reader.u8() == version else {
+        let formatVersion: UInt8
+        do {
+            guard try reader.bytes(4) == headerMagic else { throw LifeboatError(.corrupted, "bad magic") }
+            formatVersion = try reader.u8()
+        } catch {
             throw LifeboatError(.corrupted, "header of pack \(name) has an unknown format")
+        }
+        guard formatVersion == 1 || formatVersion == version else {
+            throw LifeboatError(.corrupted, "header of pack \(name) has an unknown format \(formatVersion)")
         }
         let count = Int(try reader.u32())
         var entries = [PackEntry]()
         entries.reserveCapacity(count)
         for _ in 0..<count {
-            let e = try PackEntry.decode(&reader)
+            let e = try PackEntry.decode(&reader, version: formatVersion)
             guard Int(e.offset) + Int(e.length) <= start + baseOffset else {
                 throw LifeboatError(.corrupted, "header of pack \(name) points past its blobs")
             }
@@ -107,15 +159,36 @@ struct PackBuilder {
         bytes.append(sealed)
     }
 
+    /// Appends a sealed frame of several blobs, each given as (type, id, raw length, inner
+    /// offset); the first must be the member at inner offset 0 the frame is sealed bound to.
+    mutating func appendFrame(_ sealed: Data, members: [FrameMember]) {
+        let offset = UInt32(bytes.count)
+        for m in members {
+            entries.append(
+                PackEntry(
+                    type: m.type, id: m.id, offset: offset, length: UInt32(sealed.count), rawLength: UInt32(m.rawLength),
+                    inner: UInt32(m.inner)))
+        }
+        bytes.append(sealed)
+    }
+
     /// Seals the header onto the pack and returns its id, bytes and entries.
     mutating func finish(key: MasterKey) throws -> (id: ObjectID, data: Data, entries: [PackEntry]) {
         let header = try key.seal(PackFormat.headerPlaintext(entries))
+        let tailStart = bytes.count
         bytes.append(header)
         var length = UInt32(header.count).littleEndian
         withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
-        let id = Digest.sha256(bytes)
-        return (id, bytes, entries)
+        return (PackFormat.name(ofTail: bytes[tailStart...]), bytes, entries)
     }
+}
+
+/// One blob inside a frame being written.
+struct FrameMember: Sendable {
+    var type: BlobType
+    var id: ObjectID
+    var rawLength: Int
+    var inner: Int
 }
 
 /// Reads little-endian fields from a byte array, throwing `.corrupted` when it runs out.

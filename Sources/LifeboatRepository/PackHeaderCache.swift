@@ -8,8 +8,14 @@ import Synchronization
 /// The in-memory index says which pack holds a blob; the pack's own header says where.
 /// Readers walk files in order, so a handful of headers at a time suffices.
 final class PackHeaderCache: Sendable {
+    /// A pack's entries by blob id, and each frame's binding id by frame offset.
+    struct Header: Sendable {
+        var entries: [ObjectID: PackEntry]
+        var bindings: [UInt32: ObjectID]
+    }
+
     private struct State {
-        var headers: [ObjectID: [ObjectID: PackEntry]] = [:]
+        var headers: [ObjectID: Header] = [:]
         var order: [ObjectID] = []
     }
     private let state = Mutex(State())
@@ -17,11 +23,11 @@ final class PackHeaderCache: Sendable {
 
     init(capacity: Int = 16) { self.capacity = capacity }
 
-    func cached(_ pack: ObjectID) -> [ObjectID: PackEntry]? {
+    func cached(_ pack: ObjectID) -> Header? {
         state.withLock { $0.headers[pack] }
     }
 
-    func store(_ pack: ObjectID, _ entries: [ObjectID: PackEntry]) {
+    func store(_ pack: ObjectID, _ entries: Header) {
         state.withLock { s in
             if s.headers[pack] == nil { s.order.append(pack) }
             s.headers[pack] = entries
@@ -37,18 +43,54 @@ extension Repository {
             throw LifeboatError(.notFound, "blob \(id.short) is not in the index (repository damaged? run `lifeboat check`)")
         }
         let pack = index.packs[number]
-        let entries: [ObjectID: PackEntry]
+        let header: PackHeaderCache.Header
         if let cached = headerCache.cached(pack) {
-            entries = cached
+            header = cached
         } else {
             let tail = try await storage.getRange(ObjectName(.data, pack.hex), offset: Int(index.headerOffsets[number]), length: 1 << 26)
             let list = try PackFormat.readHeader(of: tail, key: key, name: pack.hex, baseOffset: Int(index.headerOffsets[number]))
-            entries = Dictionary(list.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            headerCache.store(pack, entries)
+            header = PackHeaderCache.Header(
+                entries: Dictionary(list.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), bindings: PackEntry.frameBindings(list))
+            headerCache.store(pack, header)
         }
-        guard let e = entries[id] else {
+        guard let e = header.entries[id] else {
             throw LifeboatError(.corrupted, "pack data/\(pack.hex) does not hold blob \(id.short) although the index says so")
         }
-        return BlobLocation(pack: pack, offset: Int(e.offset), length: Int(e.length), type: e.type)
+        guard let binding = header.bindings[e.offset] else {
+            throw LifeboatError(.corrupted, "pack data/\(pack.hex): the frame at offset \(e.offset) has no first member")
+        }
+        return BlobLocation(
+            pack: pack, offset: Int(e.offset), length: Int(e.length), type: e.type, rawLength: Int(e.rawLength), inner: Int(e.inner),
+            binding: binding)
+    }
+}
+
+/// Recently opened frames of several blobs, so reading their members one by one (copy,
+/// single-file reads) decrypts and decompresses each frame once.
+final class FrameCache: Sendable {
+    private struct Key: Hashable {
+        var pack: ObjectID
+        var offset: Int
+    }
+    private struct State {
+        var frames: [Key: [UInt8]] = [:]
+        var order: [Key] = []
+    }
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int = 4) { self.capacity = capacity }
+
+    func cached(pack: ObjectID, offset: Int) -> [UInt8]? {
+        state.withLock { $0.frames[Key(pack: pack, offset: offset)] }
+    }
+
+    func store(_ frame: [UInt8], pack: ObjectID, offset: Int) {
+        let key = Key(pack: pack, offset: offset)
+        state.withLock { s in
+            if s.frames[key] == nil { s.order.append(key) }
+            s.frames[key] = frame
+            while s.order.count > capacity { s.frames.removeValue(forKey: s.order.removeFirst()) }
+        }
     }
 }

@@ -59,8 +59,9 @@ extension Repository {
                 mine.append(e)
                 placed.insert(e.id)
             }
-            let usedBytes = mine.reduce(0) { $0 + Int($1.length) }
-            let allBytes = entries.reduce(0) { $0 + Int($1.length) }
+            // Plaintext lengths: members of one frame share its sealed length.
+            let usedBytes = mine.reduce(0) { $0 + Int($1.rawLength) }
+            let allBytes = entries.reduce(0) { $0 + Int($1.rawLength) }
             report.blobsRemoved += entries.count - mine.count
             if mine.isEmpty {
                 delete.append(pack)
@@ -87,12 +88,44 @@ extension Repository {
         }
         for (pack, entries) in rewrite {
             let data = try await storage.get(ObjectName(.data, pack.hex))
-            for e in entries {
-                let start = data.startIndex + Int(e.offset)
-                let sealed = data[start..<(start + Int(e.length))]
+            let all = packs[pack] ?? entries
+            let bindings = PackEntry.frameBindings(all)
+            var frameSizes: [UInt32: Int] = [:]
+            for e in all { frameSizes[e.offset, default: 0] += 1 }
+            var frames: [UInt32: [PackEntry]] = [:]
+            for e in entries { frames[e.offset, default: []].append(e) }
+            for (offset, used) in frames.sorted(by: { $0.key < $1.key }) {
+                guard let binding = bindings[offset] else {
+                    throw LifeboatError(
+                        .corrupted, "refusing to prune: pack data/\(pack.hex) has a frame without a first member; run `lifeboat check`")
+                }
+                let start = data.startIndex + Int(offset)
+                let sealed = data[start..<(start + Int(used[0].length))]
                 // Verify before copying: prune must never spread damage into new packs.
-                _ = try openBlob(sealed, id: e.id, pack: pack, expectedLength: e.type == .data ? Int(e.rawLength) : nil)
-                builder.append(type: e.type, id: e.id, sealed: Data(sealed), rawLength: Int(e.rawLength))
+                let frame = try openFrame(sealed, binding: binding, pack: pack)
+                let members = used.sorted { $0.inner < $1.inner }
+                var plain: [UInt8] = []
+                for m in members {
+                    plain += try member(of: frame, id: m.id, inner: Int(m.inner), rawLength: Int(m.rawLength), pack: pack, verifyID: true)
+                }
+                if used.count == frameSizes[offset] {
+                    // Every member is kept: the sealed frame moves as it is.
+                    builder.appendFrame(
+                        Data(sealed),
+                        members: members.map { FrameMember(type: $0.type, id: $0.id, rawLength: Int($0.rawLength), inner: Int($0.inner)) })
+                } else {
+                    // Only some members are kept: they become a new, smaller frame.
+                    var inner = 0
+                    var newMembers: [FrameMember] = []
+                    for m in members {
+                        newMembers.append(FrameMember(type: m.type, id: m.id, rawLength: Int(m.rawLength), inner: inner))
+                        inner += Int(m.rawLength)
+                    }
+                    let context = Compression.compressionContexts.take()
+                    let payload = plain.withUnsafeBytes { Compression.encode($0, context: context) }
+                    Compression.compressionContexts.give(context)
+                    builder.appendFrame(try key.seal(payload, binding: newMembers[0].id), members: newMembers)
+                }
                 if builder.size >= config.packSize { try await flush() }
             }
             report.packsRewritten += 1

@@ -18,6 +18,7 @@ public final class Repository: Sendable {
     let key: MasterKey
     let logger: Logger
     let headerCache = PackHeaderCache()
+    let frameCache = FrameCache()
 
     init(storage: any ObjectStorage, key: MasterKey, config: RepositoryConfig, logger: Logger) {
         self.storage = storage
@@ -135,11 +136,45 @@ public final class Repository: Sendable {
     /// Reads, decrypts and checks one blob; the result's keyed id must equal `id`.
     func readBlob(_ id: ObjectID, index: ChunkIndex, expectedLength: Int? = nil) async throws -> [UInt8] {
         let loc = try await locate(id, index: index)
-        let sealed = try await storage.getRange(ObjectName(.data, loc.pack.hex), offset: loc.offset, length: loc.length)
-        return try openBlob(sealed, id: id, pack: loc.pack, expectedLength: expectedLength)
+        let frame: [UInt8]
+        if let cached = frameCache.cached(pack: loc.pack, offset: loc.offset) {
+            frame = cached
+        } else {
+            let sealed = try await storage.getRange(ObjectName(.data, loc.pack.hex), offset: loc.offset, length: loc.length)
+            frame = try openFrame(sealed, binding: loc.binding, pack: loc.pack)
+            // A frame of several blobs is read again for its next member (copy, single files).
+            if frame.count > loc.rawLength { frameCache.store(frame, pack: loc.pack, offset: loc.offset) }
+        }
+        if let expectedLength, expectedLength != loc.rawLength {
+            throw LifeboatError(
+                .corrupted, "blob \(id.short) in pack data/\(loc.pack.hex) is \(loc.rawLength) bytes, expected \(expectedLength)")
+        }
+        return Array(try member(of: frame, id: id, inner: loc.inner, rawLength: loc.rawLength, pack: loc.pack, verifyID: true))
     }
 
-    /// Decrypts a sealed blob bound to `id`; with `verifyID`, also recomputes its keyed id.
+    /// Decrypts a sealed frame bound to `binding` (its first member's id) and decompresses it.
+    func openFrame<Bytes: DataProtocol>(_ sealed: Bytes, binding: ObjectID, pack: ObjectID) throws -> [UInt8] {
+        let what = "blob \(binding.short) in pack data/\(pack.hex)"
+        let payload = try key.open(sealed, binding: binding, what: what)
+        return try Compression.decode(payload, expected: nil, what: what)
+    }
+
+    /// One member's plaintext out of an opened frame; with `verifyID`, its keyed id is
+    /// recomputed and must equal `id`.
+    func member(of frame: [UInt8], id: ObjectID, inner: Int, rawLength: Int, pack: ObjectID, verifyID: Bool) throws -> ArraySlice<UInt8> {
+        guard inner >= 0, rawLength >= 0, inner + rawLength <= frame.count else {
+            throw LifeboatError(
+                .corrupted, "blob \(id.short) in pack data/\(pack.hex) is damaged: it lies outside its frame (\(frame.count) bytes)")
+        }
+        let slice = frame[inner..<(inner + rawLength)]
+        guard !verifyID || slice.withUnsafeBytes({ key.chunkID($0) }) == id else {
+            throw LifeboatError(.corrupted, "blob \(id.short) in pack data/\(pack.hex) is damaged: its content does not match its id")
+        }
+        return slice
+    }
+
+    /// Decrypts a sealed blob alone in its frame, bound to `id`; with `verifyID`, also
+    /// recomputes its keyed id.
     ///
     /// The id is authenticated with the ciphertext, so a blob that opens is the one stored
     /// under that id. Recomputing the HMAC on top guards against a bug or a rogue key

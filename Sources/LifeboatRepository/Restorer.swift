@@ -258,8 +258,21 @@ struct PackRead: Sendable {
     var pack: ObjectID
     var offset: Int
     var length: Int
-    /// The blobs to take from the span: which chunk of the window, where, how long.
-    var blobs: [(chunk: Int, id: ObjectID, offset: Int, length: Int, rawLength: Int)]
+    /// The blobs to take from the span: which chunk of the window, and where its frame
+    /// lies in the span (offset, length, binding) and the blob in the frame (inner, rawLength).
+    var blobs: [ReadBlob]
+}
+
+/// One blob of a ``PackRead``.
+struct ReadBlob: Sendable {
+    var chunk: Int
+    var id: ObjectID
+    /// Offset of the blob's sealed frame from the start of the read span.
+    var offset: Int
+    var length: Int
+    var rawLength: Int
+    var inner: Int
+    var binding: ObjectID
 }
 
 /// A stretch of a file (one chunk-list blob, about 2 MiB): its reads grouped by pack,
@@ -278,10 +291,16 @@ struct RestoreWindow: Sendable {
             guard data.count == read.length else {
                 throw LifeboatError(.corrupted, "pack data/\(read.pack.hex) is shorter than the index says")
             }
+            // Blobs come in frame order, so the members of a frame follow one another.
+            var frameOffset = -1
+            var frame: [UInt8] = []
             for b in read.blobs {
-                let start = data.startIndex + b.offset
-                let plain = try repo.openBlob(
-                    data[start..<(start + b.length)], id: b.id, pack: read.pack, expectedLength: b.rawLength, verifyID: false)
+                if b.offset != frameOffset {
+                    let start = data.startIndex + b.offset
+                    frame = try repo.openFrame(data[start..<(start + b.length)], binding: b.binding, pack: read.pack)
+                    frameOffset = b.offset
+                }
+                let plain = try repo.member(of: frame, id: b.id, inner: b.inner, rawLength: b.rawLength, pack: read.pack, verifyID: false)
                 out.withUnsafeMutableBufferPointer { dst in
                     plain.withUnsafeBufferPointer { src in
                         guard let d = dst.baseAddress, let s = src.baseAddress else { return }
@@ -338,21 +357,34 @@ struct WindowPlanner {
         var reads: [PackRead] = []
         for (pack, wanted) in byPack.sorted(by: { $0.key < $1.key }) {
             var current: PackRead?
-            for w in wanted.sorted(by: { $0.loc.offset < $1.loc.offset }) {
+            for w in wanted.sorted(by: { ($0.loc.offset, $0.loc.inner) < ($1.loc.offset, $1.loc.inner) }) {
+                guard w.loc.rawLength == w.ref.length else {
+                    throw LifeboatError(
+                        .corrupted,
+                        "blob \(w.ref.id.short) in pack data/\(pack.hex) is \(w.loc.rawLength) bytes, the file lists \(w.ref.length)")
+                }
                 if var r = current, w.loc.offset >= r.offset, w.loc.offset - (r.offset + r.length) <= Self.gapBytes,
                     w.loc.offset + w.loc.length - r.offset <= Self.readBytes
                 {
                     r.length = Swift.max(r.length, w.loc.offset + w.loc.length - r.offset)
-                    r.blobs.append((w.chunk, w.ref.id, w.loc.offset - r.offset, w.loc.length, w.ref.length))
+                    r.blobs.append(ReadBlob(w, from: r.offset))
                     current = r
                 } else {
                     if let r = current { reads.append(r) }
-                    current = PackRead(
-                        pack: pack, offset: w.loc.offset, length: w.loc.length, blobs: [(w.chunk, w.ref.id, 0, w.loc.length, w.ref.length)])
+                    current = PackRead(pack: pack, offset: w.loc.offset, length: w.loc.length, blobs: [ReadBlob(w, from: w.loc.offset)])
                 }
             }
             if let r = current { reads.append(r) }
         }
         return RestoreWindow(starts: starts, size: size, reads: reads)
+    }
+}
+
+extension ReadBlob {
+    /// The blob `w` of a window, its frame placed relative to a read starting at `start`.
+    init(_ w: (chunk: Int, loc: BlobLocation, ref: ChunkRef), from start: Int) {
+        self.init(
+            chunk: w.chunk, id: w.ref.id, offset: w.loc.offset - start, length: w.loc.length, rawLength: w.loc.rawLength,
+            inner: w.loc.inner, binding: w.loc.binding)
     }
 }

@@ -54,7 +54,8 @@ import Testing
         let backup = try await h.call(.POST, "/api/v1/nodes/n1/backups")
         _ = try await h.waitForJob(try #require((backup.json as? [String: Any])?["id"] as? Int64))
         let paired = try await h.call(.GET, "/api/v1/nodes/n1", token: DaemonHarness.viewerToken)
-        #expect(((paired.json as? [String: Any])?["warnings"] as? [String] ?? []).isEmpty, "\(paired.text)")
+        let pairedWarnings: [String] = ((paired.json as? [String: Any])?["warnings"] as? [String]) ?? []
+        #expect(pairedWarnings.isEmpty, "\(paired.text)")
         #expect(try await h.call(.GET, "/metrics", token: nil).text.contains(#"lifeboat_pairing_ok{node="n1"} 1"#))
 
         let list = try await h.call(.GET, "/api/v1/nodes/n1/identity-dumps", token: DaemonHarness.viewerToken)
