@@ -185,7 +185,7 @@ extension ConfigValidator {
             let database = URL(string: url)?.path.split(separator: "/").last.map(String.init) ?? "postgres"
             return PostgresStore(databases: [PostgresDatabase(name: database, url: url)], order: order)
         }
-        guard let items = list(node, of: "databases ({name, url})") else { return nil }
+        guard let items = list(node, of: "databases ({name, url, tables})") else { return nil }
         guard !items.isEmpty else {
             report(node, "list at least one database")
             return nil
@@ -193,15 +193,29 @@ extension ConfigValidator {
         var databases: [PostgresDatabase] = []
         var names: [(key: String, node: ConfigNode)] = []
         for item in items {
-            guard let entry = mapping(item, keys: ["name", "url"]) else { continue }
+            guard let entry = mapping(item, keys: ["name", "url", "tables"]) else { continue }
             let nameNode = required(entry, "name")
             let name = nameNode.flatMap(name)
             let url = required(entry, "url").flatMap(postgresURL)
+            var tables: [String]? = []
+            if let tablesNode = entry["tables"] { tables = tableNames(tablesNode) }
             if let name, let nameNode { names.append((name, nameNode)) }
-            if let name, let url { databases.append(PostgresDatabase(name: name, url: url)) }
+            if let name, let url, let tables { databases.append(PostgresDatabase(name: name, url: url, tables: tables)) }
         }
         requireUnique(names) { "database name \"\($0)\"" }
         return databases.count == items.count ? PostgresStore(databases: databases, order: order) : nil
+    }
+
+    /// `tables:` of a database: `table` or `schema.table` names whose row counts are recorded.
+    private func tableNames(_ node: ConfigNode) -> [String]? {
+        guard let items = list(node, of: "tables (table or schema.table names)") else { return nil }
+        let names = items.compactMap(text)
+        guard names.count == items.count else { return nil }
+        for (item, name) in zip(items, names) where name.isEmpty || name.split(separator: ".", omittingEmptySubsequences: false).count > 2 {
+            report(item, "\"\(name)\" is not a table name; write table or schema.table")
+            return nil
+        }
+        return names
     }
 
     /// A `postgres://` or `postgresql://` URL without a password.

@@ -3,7 +3,7 @@
 /// ```yaml
 /// - type: postgres
 ///   databases:
-///     - {name: validator, url: "postgres://splice@db:5432/validator"}
+///     - {name: validator, url: "postgres://splice@db:5432/validator", tables: [users, balances]}
 ///     - {name: participant, url: "postgres://splice@db:5432/participant"}
 ///   order: sequential
 /// ```
@@ -35,10 +35,33 @@ public struct PostgresDatabase: Sendable, Hashable, Codable {
     public var name: String
     /// `postgres://USER@HOST[:PORT]/DATABASE`, without a password (use `~/.pgpass` or `PGPASSFILE`).
     public var url: String
+    /// Tables (`table` or `schema.table`) whose row counts a backup records and a restore compares.
+    public var tables: [String]
 
     /// Creates a database entry.
-    public init(name: String, url: String) {
+    public init(name: String, url: String, tables: [String] = []) {
         self.name = name
         self.url = url
+        self.tables = tables
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, url, tables
+    }
+
+    /// Decodes `name`, `url` and the optional `tables`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        url = try container.decode(String.self, forKey: .url)
+        tables = try container.decodeIfPresent([String].self, forKey: .tables) ?? []
+    }
+
+    /// Encodes `tables` only when some are declared.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(url, forKey: .url)
+        if !tables.isEmpty { try container.encode(tables, forKey: .tables) }
     }
 }

@@ -51,7 +51,7 @@ public final class Daemon: Sendable {
         let executor = JobExecutor(
             configuration: configuration, repositories: repositories, gate: gate,
             plans: { node, kind in await box.scheduler?.plan(node: node, kind: kind) }, identityDump: identityDump,
-            identityRestore: identityRestore, logger: logger)
+            identityRestore: identityRestore, catalog: catalog, logger: logger)
         self.executor = executor
         runner = JobRunner(catalog: catalog, executor: executor, maxParallel: configuration.jobs.maxParallel, logger: logger)
         scheduler = Scheduler(configuration: configuration, catalog: catalog, runner: runner, clock: clock, logger: logger)

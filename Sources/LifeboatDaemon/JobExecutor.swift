@@ -14,15 +14,18 @@ public struct JobExecutor: Sendable {
     let plans: @Sendable (String, JobKind) async -> BackupPlan?
     let identityDump: IdentityDumpFunction?
     let identityRestore: IdentityRestoreFunction?
+    /// The job catalog (Canton restore kits record participant identifiers in it).
+    let catalog: Catalog?
     let logger: Logger
 
     /// Creates an executor; `plans` gives the plan in force for a node and kind.
     public init(
         configuration: LifeboatConfiguration, repositories: RepositoryPool, gate: RepositoryGate,
         plans: @escaping @Sendable (String, JobKind) async -> BackupPlan?, identityDump: IdentityDumpFunction? = nil,
-        identityRestore: IdentityRestoreFunction? = nil, logger: Logger
+        identityRestore: IdentityRestoreFunction? = nil, catalog: Catalog? = nil, logger: Logger
     ) {
         self.identityRestore = identityRestore
+        self.catalog = catalog
         self.configuration = configuration
         self.repositories = repositories
         self.gate = gate
@@ -183,7 +186,8 @@ public struct JobExecutor: Sendable {
         let name = await restoreRepository(request.repository, node: node)
         let repo = try await repositories.repository(name)
         let runbook = NodeRestoreRunbook(
-            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, logger: logger)
+            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, catalog: catalog,
+            logger: logger)
         let steps = try await gate.with(name, exclusive: false) {
             try await runbook.run(
                 job: job,
@@ -204,7 +208,8 @@ public struct JobExecutor: Sendable {
         let repo = try await repositories.repository(name)
         let record = try await repo.findSnapshot(request.backup, node: node.name, kind: .state)
         return NodeRestoreRunbook(
-            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, logger: logger
+            node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, catalog: catalog,
+            logger: logger
         ).plan(snapshot: record)
     }
 

@@ -277,24 +277,8 @@ final class Archiver {
 
     /// Stores a batcher's chunks and records the content's chunks, size and SHA-256 in `node`.
     private func archiveContent(_ batcher: any ChunkBatcher, relative: String, node: inout TreeNode, uploads: inout Uploads) async throws {
-        var batcher = batcher
         var list = ChunkListWriter()
-        var sha = StreamingSHA256()
-        var size: Int64 = 0
-        // A software pipeline: while a batch is hashed, compressed and sealed on every
-        // core, the next batch is read.
-        var next = try batcher.next()
-        while let batch = next {
-            try Task.checkCancellation()
-            let (refs, digest, following, reader) = try await process(batch, sha: sha, batcher: batcher, uploads: &uploads)
-            sha = digest
-            next = following
-            batcher = reader
-            for r in refs { try await list.append(r, archiver: self, uploads: &uploads) }
-            size += Int64(batch.bytes.count)
-            doneBytes += Int64(batch.bytes.count)
-            report(relative)
-        }
+        let (sha, size) = try await pipeline(batcher, relative: relative, list: &list, uploads: &uploads)
         try await list.finish(into: &node, archiver: self, uploads: &uploads)
         // A live database's captured image (WAL included) can differ from its file size.
         node.size = size
@@ -307,147 +291,14 @@ final class Archiver {
         return (node.chunks ?? []).allSatisfy { index.contains($0.id) }
     }
 
-    private func report(_ current: String) {
+    func report(_ current: String) {
         progress.report(
             ProgressEvent(
                 phase: "backup", bytesDone: doneBytes, bytesTotal: totalBytes, filesDone: summary.files, filesTotal: totalFiles,
                 current: current))
     }
 
-    // MARK: Chunks
-
-    /// What one stage of the batch pipeline hands back.
-    enum StageOutput: Sendable {
-        case part(Int, ids: [ObjectID], frames: [SealedFrame])
-        case digest(StreamingSHA256)
-        case read(ChunkBatch?, any ChunkBatcher)
-    }
-
-    /// New chunks of one part of a batch, compressed and sealed together.
-    struct SealedFrame: Sendable {
-        var sealed: Data
-        /// Members in frame order: the chunk's number in the batch, its id, length and
-        /// offset in the frame's plaintext.
-        var members: [(chunk: Int, id: ObjectID, rawLength: Int, inner: Int)]
-    }
-
-    /// Plaintext bytes gathered into one frame before it is compressed and sealed:
-    /// 32 pages of 4 KiB. zstd level 1 runs about 1.7× faster on 128 KiB than on single
-    /// pages and compresses node databases 2.07× instead of 1.82×.
-    static let frameBytes = 128 << 10
-
-    /// Hashes, compresses and seals one batch on all cores (parts in parallel, the file
-    /// digest alongside, the next batch read meanwhile), then stores the new chunks.
-    private func process(
-        _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher, uploads: inout Uploads
-    ) async throws -> ([ChunkRef], StreamingSHA256, ChunkBatch?, any ChunkBatcher) {
-        let stage = try await hashAndSeal(batch, sha: sha, batcher: batcher)
-        var refs: [ChunkRef] = []
-        refs.reserveCapacity(stage.ids.count)
-        for (i, id) in stage.ids.enumerated() { refs.append(ChunkRef(id: id, length: batch.lengths[i])) }
-        for frame in stage.frames {
-            // Two parts may have sealed the same new chunk: the second copy stays in its
-            // frame (the frame's bytes hold it) but counts once.
-            for m in frame.members where !pendingIDs.contains(m.id) && !index.contains(m.id) {
-                pendingIDs.insert(m.id)
-                summary.blobsAdded += 1
-                summary.bytesAdded += Int64(m.rawLength)
-            }
-            pack.appendFrame(
-                frame.sealed, members: frame.members.map { FrameMember(type: .data, id: $0.id, rawLength: $0.rawLength, inner: $0.inner) })
-            if pack.size >= repo.config.packSize { try await finishPack(uploads: &uploads) }
-        }
-        return (refs, stage.digest, stage.following, stage.reader)
-    }
-
-    /// The parallel half of ``process``. It works on snapshots of the index and pending
-    /// set that end with this call, so the appends that follow never copy the index.
-    private func hashAndSeal(
-        _ batch: ChunkBatch, sha: StreamingSHA256, batcher: any ChunkBatcher
-    ) async throws -> (ids: [ObjectID], frames: [SealedFrame], digest: StreamingSHA256, following: ChunkBatch?, reader: any ChunkBatcher) {
-        let key = repo.key
-        let n = batch.lengths.count
-        var offsets = [Int]()
-        offsets.reserveCapacity(n)
-        var offset = 0
-        for l in batch.lengths {
-            offsets.append(offset)
-            offset += l
-        }
-        let starts = offsets
-        let known = index
-        let pending = pendingIDs
-        let contexts = self.contexts
-        let parts = Swift.min(Self.parts, n)
-        var ids = [ObjectID?](repeating: nil, count: n)
-        var framesByPart: [Int: [SealedFrame]] = [:]
-        var digest = sha
-        var following: ChunkBatch?
-        var reader = batcher
-        try await withThrowingTaskGroup(of: StageOutput.self) { group in
-            group.addTask {
-                var h = sha
-                batch.bytes.withUnsafeBytes { h.update($0) }
-                return .digest(h)
-            }
-            group.addTask {
-                var b = batcher
-                let nextBatch = try b.next()
-                return .read(nextBatch, b)
-            }
-            for part in 0..<parts {
-                let range = (n * part / parts)..<(n * (part + 1) / parts)
-                group.addTask {
-                    let ctx = contexts.take()
-                    defer { contexts.give(ctx) }
-                    return try batch.bytes.withUnsafeBytes { buf in
-                        var partIDs: [ObjectID] = []
-                        partIDs.reserveCapacity(range.count)
-                        var frames: [SealedFrame] = []
-                        var plain: [UInt8] = []
-                        var members: [(chunk: Int, id: ObjectID, rawLength: Int, inner: Int)] = []
-                        var seen = Set<ObjectID>()
-                        func seal() throws {
-                            guard let first = members.first else { return }
-                            let payload = plain.withUnsafeBytes { Compression.encode($0, context: ctx) }
-                            frames.append(SealedFrame(sealed: try key.seal(payload, binding: first.id), members: members))
-                            plain.removeAll(keepingCapacity: true)
-                            members.removeAll(keepingCapacity: true)
-                        }
-                        for i in range {
-                            let chunk = UnsafeRawBufferPointer(rebasing: buf[starts[i]..<(starts[i] + batch.lengths[i])])
-                            let id = key.chunkID(chunk)
-                            partIDs.append(id)
-                            if !known.contains(id) && !pending.contains(id) && seen.insert(id).inserted {
-                                members.append((i, id, chunk.count, plain.count))
-                                plain.append(contentsOf: chunk)
-                                if plain.count >= Self.frameBytes { try seal() }
-                            }
-                        }
-                        try seal()
-                        return .part(range.lowerBound, ids: partIDs, frames: frames)
-                    }
-                }
-            }
-            for try await output in group {
-                switch output {
-                case .digest(let h): digest = h
-                case .read(let b, let r):
-                    following = b
-                    reader = r
-                case .part(let first, let partIDs, let partFrames):
-                    for (j, id) in partIDs.enumerated() { ids[first + j] = id }
-                    framesByPart[first] = partFrames
-                }
-            }
-        }
-        let all = try ids.enumerated().map { i, id in
-            guard let id else { throw LifeboatError(.internalError, "chunk \(i) of a batch was not hashed") }
-            return id
-        }
-        let frames = framesByPart.sorted { $0.key < $1.key }.flatMap(\.value)
-        return (all, frames, digest, following, reader)
-    }
+    // MARK: Blobs
 
     /// Stores one tree or chunk-list blob (deduplicated) and returns its id.
     func storeBlob(type: BlobType, _ plaintext: [UInt8], uploads: inout Uploads) async throws -> ObjectID {
@@ -476,7 +327,7 @@ final class Archiver {
 
     // MARK: Packs and index
 
-    private func finishPack(uploads: inout Uploads) async throws {
+    func finishPack(uploads: inout Uploads) async throws {
         guard !pack.isEmpty else { return }
         var full = pack
         pack = PackBuilder(capacity: repo.config.packSize)

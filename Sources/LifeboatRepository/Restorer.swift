@@ -189,28 +189,37 @@ final class Restorer {
             var written: Int64 = 0
             let repo = self.repo
             let index = self.index
+            let file = temp
+            // Windows are read, decrypted and written at their own offsets in parallel;
+            // this task hashes them in file order meanwhile, so the file is verified once
+            // its last window is in.
             try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
                 var launched = 0
-                var nextToWrite = 0
+                var launchedBytes: Int64 = 0
+                var nextToHash = 0
                 var ready: [Int: [UInt8]] = [:]
                 func launchNext() async throws -> Bool {
-                    guard let window = try await planner.next(repo: repo, index: index) else { return false }
+                    guard let refs = try await planner.nextRefs(repo: repo, index: index) else { return false }
                     let i = launched
+                    let at = launchedBytes
                     launched += 1
-                    group.addTask { (i, try await window.assemble(repo: repo)) }
+                    launchedBytes += refs.reduce(Int64(0)) { $0 + Int64($1.length) }
+                    group.addTask {
+                        let window = try await WindowPlanner.plan(refs, repo: repo, index: index)
+                        let bytes = try await window.assemble(repo: repo)
+                        try bytes.withUnsafeBytes { try Self.pwriteAll(fd, $0, at: at, path: file) }
+                        return (i, bytes)
+                    }
                     return true
                 }
                 for _ in 0..<Self.window where try await launchNext() {}
                 while let (i, bytes) = try await group.next() {
                     ready[i] = bytes
-                    while let chunk = ready.removeValue(forKey: nextToWrite) {
-                        try chunk.withUnsafeBytes { buf in
-                            sha.update(buf)
-                            try Self.writeAll(fd, buf, path: temp)
-                        }
+                    while let chunk = ready.removeValue(forKey: nextToHash) {
+                        chunk.withUnsafeBytes { sha.update($0) }
                         written += Int64(chunk.count)
                         result.bytes += Int64(chunk.count)
-                        nextToWrite += 1
+                        nextToHash += 1
                         progress.report(
                             ProgressEvent(
                                 phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0,
@@ -239,10 +248,25 @@ final class Restorer {
         }
     }
 
+    /// Writes all of `buf` at the current position (pipes, streams).
     static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, path: String) throws {
         var done = 0
         while done < buf.count {
             let n = write(fd, buf.baseAddress.map { $0 + done }, buf.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code: LifeboatError.Code = errno == ENOSPC ? .noSpace : .io
+                throw LifeboatError(code, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+
+    /// Writes all of `buf` at file offset `at`.
+    static func pwriteAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, at: Int64, path: String) throws {
+        var done = 0
+        while done < buf.count {
+            let n = pwrite(fd, buf.baseAddress.map { $0 + done }, buf.count - done, off_t(at) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 let code: LifeboatError.Code = errno == ENOSPC ? .noSpace : .io
@@ -285,7 +309,8 @@ struct RestoreWindow: Sendable {
 
     /// Reads, decrypts and places every chunk; the result is the window's bytes in order.
     func assemble(repo: Repository) async throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: size)
+        // Every byte is written below: the reads cover every chunk of the window.
+        var out = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
         for read in reads {
             let data = try await repo.storage.getRange(ObjectName(.data, read.pack.hex), offset: read.offset, length: read.length)
             guard data.count == read.length else {
@@ -329,17 +354,21 @@ struct WindowPlanner {
         lists = (node.chunkLists ?? [])[...]
     }
 
+    /// The next window, planned, or nil after the last.
     mutating func next(repo: Repository, index: ChunkIndex) async throws -> RestoreWindow? {
-        let refs: [ChunkRef]
-        if let inline {
-            refs = inline
-            self.inline = nil
-        } else if let list = lists.popFirst() {
-            refs = try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
-        } else {
-            return nil
-        }
+        guard let refs = try await nextRefs(repo: repo, index: index) else { return nil }
         return try await Self.plan(refs, repo: repo, index: index)
+    }
+
+    /// The chunk references of the next window, or nil after the last.
+    mutating func nextRefs(repo: Repository, index: ChunkIndex) async throws -> [ChunkRef]? {
+        if let inline {
+            self.inline = nil
+            return inline
+        } else if let list = lists.popFirst() {
+            return try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
+        }
+        return nil
     }
 
     /// The window for `refs`: their places in the assembled bytes and the pack reads.

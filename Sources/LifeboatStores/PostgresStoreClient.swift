@@ -36,9 +36,26 @@ public struct PostgresStoreClient: Sendable {
     /// Creates a client for `databases`, dumped and restored in this order.
     public init(databases: [PostgresConnection]) { self.databases = databases }
 
-    /// A client for a `type: postgres` store; `tables` maps a database name to the tables to count.
+    /// A client for a `type: postgres` store; `tables` maps a database name to the tables to
+    /// count (by default those the store declares for it).
     public init(store: PostgresStore, passwordFile: String? = nil, tables: [String: [String]] = [:]) {
-        databases = store.databases.map { PostgresConnection(database: $0, passwordFile: passwordFile, tables: tables[$0.name] ?? []) }
+        databases = store.databases.map {
+            PostgresConnection(database: $0, passwordFile: passwordFile, tables: tables[$0.name] ?? $0.tables)
+        }
+    }
+
+    /// The entry names of the databases their server does not have (a rebuilt or wiped
+    /// server); other connection problems throw.
+    public func missingDatabases() async throws -> [String] {
+        var missing: [String] = []
+        for db in databases {
+            do {
+                _ = try await db.query("SELECT 1;")
+            } catch let error as LifeboatError where error.code == .notFound {
+                missing.append(db.name)
+            }
+        }
+        return missing
     }
 
     /// Checks the tools are installed and every database answers, then returns the entries

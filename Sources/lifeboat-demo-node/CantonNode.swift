@@ -1,16 +1,20 @@
 import Crypto
 import Foundation
 import Hummingbird
-import LifeboatShelf
+import LifeboatCore
 
-/// The Canton profile: a stand-in Splice validator whose state is two databases (the validator
-/// app's and the participant's; SQLite here, PostgreSQL in a real deployment) and whose
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The Canton profile: a stand-in Splice validator whose state is two PostgreSQL databases
+/// (the validator app's and the participant's, as in a real deployment) and whose
 /// participant identity is served as a `NodeIdentitiesDump`.
 final class CantonNode: Sendable {
-    /// The validator app's database, `validator/validator.db`.
-    let validator: SQLiteDatabase
-    /// The participant's database, `participant/participant.db` (identity, keys, topology, contracts).
-    let participant: SQLiteDatabase
+    /// The validator app's database: `users`, `balances`.
+    let validator: PostgresDatabase
+    /// The participant's database: `identity`, `keys`, `topology`, `contracts`.
+    let participant: PostgresDatabase
     /// The write workload.
     let workload: Workload
     /// The bearer token the admin API requires (never logged or returned).
@@ -20,63 +24,91 @@ final class CantonNode: Sendable {
     /// Answer 404 on the identities endpoint, as seen after some upgrades.
     private let identitiesMissing: Bool
 
-    /// Opens both databases under `datadir`, creating the participant's identity once.
-    init(datadir: String, workload: Workload, adminToken: String, legacyDump: Bool, identitiesMissing: Bool) throws {
+    /// The tables diagnostics digest: database, table, columns (bytea as hex) and order.
+    static let digestedTables: [(database: String, table: String, columns: String, order: String)] = [
+        ("validator", "users", "name, party", "name"),
+        ("validator", "balances", "party, amount", "party"),
+        ("participant", "identity", "uid", "uid"),
+        ("participant", "keys", "name, encode(key_pair, 'hex')", "name"),
+        ("participant", "topology", "seq, encode(tx, 'hex')", "seq"),
+        ("participant", "contracts", "id, party, amount", "id"),
+    ]
+
+    /// Connects to both databases (failing at once when one is unreachable), creates the
+    /// tables when missing and the participant's identity once.
+    init(
+        validatorURL: String, participantURL: String, workload: Workload, adminToken: String, legacyDump: Bool, identitiesMissing: Bool
+    )
+        throws
+    {
+        // psql may exit before reading its input; a write to its pipe must fail, not kill the node.
+        signal(SIGPIPE, SIG_IGN)
         self.workload = workload
         self.adminToken = adminToken
         self.legacyDump = legacyDump
         self.identitiesMissing = identitiesMissing
-        for module in ["validator", "participant"] {
-            try FileManager.default.createDirectory(
-                atPath: datadir + "/" + module, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        }
-        validator = try SQLiteDatabase(path: datadir + "/validator/validator.db")
-        try validator.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, party TEXT NOT NULL)")
-        try validator.execute("CREATE TABLE IF NOT EXISTS balances (party TEXT PRIMARY KEY, amount INTEGER NOT NULL)")
-        participant = try SQLiteDatabase(path: datadir + "/participant/participant.db")
-        try participant.execute("CREATE TABLE IF NOT EXISTS identity (uid TEXT PRIMARY KEY)")
-        try participant.execute("CREATE TABLE IF NOT EXISTS keys (name TEXT PRIMARY KEY, key_pair BLOB NOT NULL)")
-        try participant.execute("CREATE TABLE IF NOT EXISTS topology (seq INTEGER PRIMARY KEY, tx BLOB NOT NULL)")
-        try participant.execute("CREATE TABLE IF NOT EXISTS contracts (id TEXT PRIMARY KEY, party TEXT NOT NULL, amount INTEGER NOT NULL)")
-        if try participant.execute("SELECT uid FROM identity").isEmpty { try createIdentity() }
+        validator = try PostgresDatabase(role: "validator", url: validatorURL)
+        participant = try PostgresDatabase(role: "participant", url: participantURL)
+        try validator.execute(
+            """
+            CREATE TABLE IF NOT EXISTS users (name text PRIMARY KEY, party text NOT NULL);
+            CREATE TABLE IF NOT EXISTS balances (party text PRIMARY KEY, amount bigint NOT NULL)
+            """)
+        try participant.execute(
+            """
+            CREATE TABLE IF NOT EXISTS identity (uid text PRIMARY KEY);
+            CREATE TABLE IF NOT EXISTS keys (name text PRIMARY KEY, key_pair bytea NOT NULL);
+            CREATE TABLE IF NOT EXISTS topology (seq bigserial PRIMARY KEY, tx bytea NOT NULL);
+            CREATE TABLE IF NOT EXISTS contracts (id text PRIMARY KEY, party text NOT NULL, amount bigint NOT NULL)
+            """)
+        if try participantID().isEmpty { try createIdentity() }
     }
 
-    /// The shelf's stores, the validator app's first (it must be captured before the participant's).
-    var shelfStores: [ShelfStore] {
-        [
-            .sqlite(module: "validator", name: "validator", database: validator.path),
-            .sqlite(module: "participant", name: "participant", database: participant.path),
-        ]
-    }
-
-    /// One workload step: a transfer recorded by the participant and the validator app.
+    /// One workload step: a transfer recorded by the participant, then by the validator app.
     func write(tick: Int) throws {
         let party = "party-\(tick % 7)::1220\(randomHex(4))"
-        let amount = Int64(tick % 97 + 1)
+        let amount = tick % 97 + 1
         try participant.execute(
-            "INSERT INTO contracts (id, party, amount) VALUES (?, ?, ?)", [.text(randomHex(16)), .text(party), .integer(amount)])
-        try validator.execute("INSERT OR IGNORE INTO users (name, party) VALUES (?, ?)", [.text("user-\(tick % 7)"), .text(party)])
+            "INSERT INTO contracts (id, party, amount) VALUES (\(PostgresDatabase.literal(randomHex(16))), \(PostgresDatabase.literal(party)), \(amount))"
+        )
         try validator.execute(
-            "INSERT INTO balances (party, amount) VALUES (?, ?) ON CONFLICT(party) DO UPDATE SET amount = amount + excluded.amount",
-            [.text("party-\(tick % 7)"), .integer(amount)])
+            """
+            BEGIN;
+            INSERT INTO users (name, party) VALUES (\(PostgresDatabase.literal("user-\(tick % 7)")), \(PostgresDatabase.literal(party)))
+              ON CONFLICT (name) DO NOTHING;
+            INSERT INTO balances (party, amount) VALUES (\(PostgresDatabase.literal("party-\(tick % 7)")), \(amount))
+              ON CONFLICT (party) DO UPDATE SET amount = balances.amount + excluded.amount;
+            COMMIT
+            """)
     }
 
-    /// Counts and hashes of both databases.
+    /// Counts and hashes of every table of both databases, each database read in one snapshot.
     func diagnostics() throws -> [String: Any] {
-        let tables: [(String, SQLiteDatabase, String, String)] = [
-            ("validator/validator.db#users", validator, "users", "name"),
-            ("validator/validator.db#balances", validator, "balances", "party"),
-            ("participant/participant.db#identity", participant, "identity", "uid"),
-            ("participant/participant.db#keys", participant, "keys", "name"),
-            ("participant/participant.db#topology", participant, "topology", "seq"),
-            ("participant/participant.db#contracts", participant, "contracts", "id"),
-        ]
         var digests: [String: Any] = [:]
         var hashes: [String: String] = [:]
-        for (name, database, table, order) in tables {
-            let digest = try StoreDigest(database, table: table, orderBy: order)
-            digests[name] = ["rows": digest.rows, "sha256": digest.sha256]
-            hashes[name] = digest.sha256
+        for (database, name) in [(validator, "validator"), (participant, "participant")] {
+            let tables = Self.digestedTables.filter { $0.database == name }
+            var sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n"
+            for table in tables {
+                sql += "SELECT '\u{1D}\(table.table)';\nSELECT \(table.columns) FROM \(table.table) ORDER BY \(table.order);\n"
+            }
+            sql += "COMMIT"
+            var sections: [String: [[String]]] = [:]
+            var current: String?
+            for row in try database.execute(sql) {
+                if row.count == 1, row[0].hasPrefix("\u{1D}") {
+                    current = String(row[0].dropFirst())
+                    sections[current ?? ""] = []
+                } else if let current {
+                    sections[current, default: []].append(row)
+                }
+            }
+            for table in tables {
+                let digest = StoreDigest(rows: sections[table.table] ?? [])
+                let key = "\(name)#\(table.table)"
+                digests[key] = ["rows": digest.rows, "sha256": digest.sha256]
+                hashes[key] = digest.sha256
+            }
         }
         return [
             "profile": "canton", "participant_id": try participantID(), "stores": digests,
@@ -107,13 +139,11 @@ final class CantonNode: Sendable {
     /// The participant's `NodeIdentitiesDump`: `id`, `keys`, and `authorizedStoreSnapshot`
     /// (current form, with `version`) or `bootstrapTxs` (older form).
     func identitiesDump() throws -> [String: Any] {
-        let keys = try participant.execute("SELECT name, key_pair FROM keys ORDER BY name").map { row -> [String: Any] in
-            guard case .blob(let pair) = row[1] else { return ["name": row[0].text] }
-            return ["keyPair": Data(pair).base64EncodedString(), "name": row[0].text]
+        let keys = try participant.execute("SELECT name, encode(key_pair, 'hex') FROM keys ORDER BY name").map { row -> [String: Any] in
+            ["keyPair": Data(Hex.decode(row.count > 1 ? row[1] : "") ?? []).base64EncodedString(), "name": row[0]]
         }
-        let transactions = try participant.execute("SELECT tx FROM topology ORDER BY seq").compactMap { row -> [UInt8]? in
-            if case .blob(let bytes) = row[0] { return bytes }
-            return nil
+        let transactions = try participant.execute("SELECT encode(tx, 'hex') FROM topology ORDER BY seq").map {
+            Hex.decode($0[0]) ?? []
         }
         var dump: [String: Any] = ["id": try participantID(), "keys": keys]
         if legacyDump {
@@ -131,21 +161,16 @@ final class CantonNode: Sendable {
         return dump
     }
 
-    /// `PAR::<name>::<namespace fingerprint>`.
+    /// `PAR::<name>::<namespace fingerprint>`, or "" before the identity exists.
     func participantID() throws -> String {
-        try participant.execute("SELECT uid FROM identity").first?.first?.text ?? ""
+        try participant.execute("SELECT uid FROM identity").first?.first ?? ""
     }
 
-    /// Checkpoints and closes both databases.
-    func close() {
-        validator.checkpointAndClose()
-        participant.checkpointAndClose()
-    }
-
-    /// Generates the namespace, signing and encryption keys and the bootstrap topology once.
+    /// Generates the namespace, signing and encryption keys and the bootstrap topology once,
+    /// in one transaction.
     private func createIdentity() throws {
         let namespace = Curve25519.Signing.PrivateKey()
-        let fingerprint = "1220" + SHA256.hash(data: namespace.publicKey.rawRepresentation).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = "1220" + Hex.encode(SHA256.hash(data: namespace.publicKey.rawRepresentation))
         let uid = "PAR::demo-participant::\(fingerprint)"
         let signing = Curve25519.Signing.PrivateKey()
         let encryption = Curve25519.KeyAgreement.PrivateKey()
@@ -159,10 +184,13 @@ final class CantonNode: Sendable {
             "NamespaceDelegation(\(fingerprint))", "OwnerToKeyMapping(\(uid), signing, encryption)",
             "DomainTrustCertificate(\(uid), global-domain)",
         ]
-        try participant.transaction { run in
-            _ = try run("INSERT INTO identity (uid) VALUES (?)", [.text(uid)])
-            for (name, pair) in pairs { _ = try run("INSERT INTO keys (name, key_pair) VALUES (?, ?)", [.text(name), .blob(Array(pair))]) }
-            for transaction in topology { _ = try run("INSERT INTO topology (tx) VALUES (?)", [.blob(Array(transaction.utf8))]) }
+        var sql = "BEGIN;\nINSERT INTO identity (uid) VALUES (\(PostgresDatabase.literal(uid)));\n"
+        for (name, pair) in pairs {
+            sql += "INSERT INTO keys (name, key_pair) VALUES (\(PostgresDatabase.literal(name)), \(PostgresDatabase.bytea(Array(pair))));\n"
         }
+        for transaction in topology {
+            sql += "INSERT INTO topology (tx) VALUES (\(PostgresDatabase.bytea(Array(transaction.utf8))));\n"
+        }
+        try participant.execute(sql + "COMMIT")
     }
 }

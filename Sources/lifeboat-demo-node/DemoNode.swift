@@ -2,7 +2,8 @@
 // validator), written for Lifeboat's demos and end-to-end tests. It is not the Nuts node: it
 // keeps the Nuts datadir layout, file names per version, health/diagnostics/reprocess
 // endpoints and the node-side shelf as PRODUCT.md describes them, with SQLite files standing
-// in for BBolt stores and made-up data in them.
+// in for BBolt stores and made-up data in them. The canton profile keeps its validator-app
+// and participant state in two real PostgreSQL databases, reached with psql.
 
 import ArgumentParser
 import Foundation
@@ -23,7 +24,7 @@ struct DemoNode: AsyncParsableCommand {
         commandName: "lifeboat-demo-node",
         abstract: "A stand-in Nuts node (or Splice validator) for Lifeboat's demos and end-to-end tests.")
 
-    @Option(help: "The node's data directory (created when missing).")
+    @Option(help: "The node's data directory (created when missing; the canton profile keeps its state in PostgreSQL).")
     var datadir: String
 
     @Option(help: "The HTTP address, HOST:PORT; port 0 picks a free one (see --port-file).")
@@ -61,6 +62,16 @@ struct DemoNode: AsyncParsableCommand {
         help: "Bearer token of the canton admin API (default: $DEMO_NODE_ADMIN_TOKEN); prefer the variable.")
     var adminToken: String?
 
+    @Option(
+        name: .customLong("validator-db"),
+        help: "canton: the validator app's PostgreSQL database, a libpq URI such as postgresql://splice@127.0.0.1:5432/validator.")
+    var validatorDatabase: String?
+
+    @Option(
+        name: .customLong("participant-db"),
+        help: "canton: the participant's PostgreSQL database, e.g. postgresql://splice@127.0.0.1:5432/participant.")
+    var participantDatabase: String?
+
     @Flag(name: .customLong("legacy-identities-dump"), help: "Serve the older dump form (bootstrapTxs).")
     var legacyIdentitiesDump = false
 
@@ -96,13 +107,22 @@ struct DemoNode: AsyncParsableCommand {
             guard let token, !token.isEmpty else {
                 throw ValidationError("--profile canton needs an admin token: set DEMO_NODE_ADMIN_TOKEN or --admin-token")
             }
+            guard let validatorDatabase, let participantDatabase else {
+                throw ValidationError(
+                    "--profile canton needs --validator-db and --participant-db, PostgreSQL URIs such as postgresql://splice@127.0.0.1:5432/validator"
+                )
+            }
+            if shelfDirectory != nil {
+                throw ValidationError(
+                    "--shelf-dir is for the nuts profile; the canton profile's databases are PostgreSQL, backed up with pg_dump")
+            }
             let node = try CantonNode(
-                datadir: datadir, workload: workload, adminToken: token, legacyDump: legacyIdentitiesDump,
-                identitiesMissing: identitiesEndpointMissing)
+                validatorURL: validatorDatabase, participantURL: participantDatabase, workload: workload, adminToken: token,
+                legacyDump: legacyIdentitiesDump, identitiesMissing: identitiesEndpointMissing)
             node.addRoutes(to: router)
-            stores = node.shelfStores
+            stores = []
             write = { try node.write(tick: $0) }
-            close = { node.close() }
+            close = {}
             diagnostics = { try node.diagnostics() }
         }
         router.get("/status") { _, _ in Reply.text("OK") }

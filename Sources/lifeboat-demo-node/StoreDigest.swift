@@ -31,6 +31,22 @@ struct StoreDigest: Sendable, Equatable {
         sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Digests rows printed as text (psql's output, in the table's order), each value tagged
+    /// and length-prefixed like a text value of the SQLite form.
+    init(rows: [[String]]) {
+        var hasher = SHA256()
+        for row in rows {
+            for value in row {
+                let bytes = Array(value.utf8)
+                hasher.update(data: [2])
+                hasher.update(data: withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { Array($0) })
+                hasher.update(data: bytes)
+            }
+        }
+        self.rows = rows.count
+        sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The SHA-256 of a file's bytes, or of nothing when it is missing.
     static func file(_ path: String) -> String {
         let data = FileManager.default.contents(atPath: path) ?? Data()

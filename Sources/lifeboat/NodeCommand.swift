@@ -31,6 +31,14 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The age identity file that decrypts the dump (on the daemon's host).", valueName: "KEY"))
         var identityFile: String?
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Canton: also write a restore kit for this new participant identifier.", valueName: "ID"))
+        var newParticipantId: String?
+
+        @Option(name: .long, help: ArgumentHelp("Canton: the restore kit's directory (on the daemon's host).", valueName: "DIR"))
+        var restoreKit: String?
+
         @Flag(name: .long, help: "Print the steps and touch nothing.")
         var plan = false
 
@@ -45,6 +53,8 @@ struct NodeCommand: AsyncParsableCommand {
                 throw ValidationError("--identity needs --identity-file KEY to decrypt the dump")
             }
             if identityFile != nil && identity == nil { throw ValidationError("--identity-file needs --identity DUMP") }
+            if newParticipantId != nil && identity == nil { throw ValidationError("--new-participant-id needs --identity DUMP") }
+            if restoreKit != nil && newParticipantId == nil { throw ValidationError("--restore-kit needs --new-participant-id ID") }
         }
 
         func run() async throws {
@@ -57,6 +67,7 @@ struct NodeCommand: AsyncParsableCommand {
                 var query = "backup=\(pathSegment(backup))"
                 if let repository { query += "&repository=\(pathSegment(repository))" }
                 if let identity { query += "&identityDump=\(pathSegment(identity))" }
+                if let newParticipantId { query += "&newParticipantId=\(pathSegment(newParticipantId))" }
                 let steps = try await client.get("/api/v1/nodes/\(pathSegment(node))/restore-plan?\(query)", as: [RunbookStep].self)
                 if plan {
                     if server.json { return try Output.json(steps) }
@@ -78,6 +89,10 @@ struct NodeCommand: AsyncParsableCommand {
                 body["repository"] = repository
                 body["identityDump"] = identity
                 body["identityFile"] = identityFile
+                body["newParticipantId"] = newParticipantId
+                body["restoreKitDirectory"] = restoreKit.map {
+                    $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0
+                }
                 let data = try JSONEncoder().encode(body)
                 let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/node-restores", body: data, as: JobView.self)
                 if !server.json { Output.line("job \(job.id): restoring \(node)") }

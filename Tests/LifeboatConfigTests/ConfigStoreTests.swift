@@ -131,7 +131,7 @@ import Testing
                   - type: postgres
                     databases:
                       - {name: validator, url: "postgresql://splice@db/validator"}
-                      - {name: participant, url: "postgresql://splice@db/participant"}
+                      - {name: participant, url: "postgresql://splice@db/participant", tables: [contracts, public.keys]}
                     order: parallel
             """
         let node = try #require(try parse(Self.yaml(stores: stores)).nodes.first)
@@ -140,7 +140,19 @@ import Testing
             return
         }
         #expect(store.databases.map(\.name) == ["validator", "participant"])
+        #expect(store.databases.map(\.tables) == [[], ["contracts", "public.keys"]])
         #expect(store.order == .parallel)
+    }
+
+    @Test func postgresTablesMustBeNames() {
+        let stores = """
+                  - type: postgres
+                    databases:
+                      - {name: app, url: "postgres://db/a", tables: [a.b.c]}
+            """
+        #expect(
+            failure(Self.yaml(stores: stores))
+                == #"lifeboat.yaml:9: nodes[0].stores[0].databases[0].tables[0]: "a.b.c" is not a table name; write table or schema.table"#)
     }
 
     @Test func postgresNeedsURLXorDatabases() {

@@ -123,7 +123,8 @@ public enum APIRouter {
             let plan = try await daemon.executor.nodeRestorePlan(
                 NodeRestoreRequest(
                     node: node, backup: query.get("backup") ?? "latest", repository: query.get("repository"),
-                    identityDump: query.get("identityDump"), identityFile: query.get("identityFile")))
+                    identityDump: query.get("identityDump"), identityFile: query.get("identityFile"),
+                    newParticipantId: query.get("newParticipantId")))
             return try api.json(plan)
         }
         v1.post("/nodes/{node}/node-restores") { request, context in

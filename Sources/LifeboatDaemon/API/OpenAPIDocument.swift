@@ -276,7 +276,15 @@ enum OpenAPIDocument {
               "description": "age identity file on the daemon's host",
               "type": "string"
              },
+             "newParticipantId": {
+              "description": "Canton: write a restore kit for this new participant identifier",
+              "type": "string"
+             },
              "repository": {
+              "type": "string"
+             },
+             "restoreKitDirectory": {
+              "description": "Canton: the restore kit's directory on the daemon's host (new or empty)",
               "type": "string"
              }
             },
@@ -1767,6 +1775,13 @@ enum OpenAPIDocument {
              {
               "in": "query",
               "name": "identityDump",
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "in": "query",
+              "name": "newParticipantId",
               "schema": {
                "type": "string"
               }

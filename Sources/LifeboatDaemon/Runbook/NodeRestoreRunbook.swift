@@ -22,16 +22,23 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
     public var identityDump: String?
     /// The age identity file (on the daemon's host) that decrypts the dump.
     public var identityFile: String?
+    /// Canton: write a restore kit for this new participant identifier (never used by the node before).
+    public var newParticipantId: String?
+    /// Canton: where the restore kit goes (new or empty); next to the datadir by default.
+    public var restoreKitDirectory: String?
 
     /// Creates a request.
     public init(
-        node: String, backup: String = "latest", repository: String? = nil, identityDump: String? = nil, identityFile: String? = nil
+        node: String, backup: String = "latest", repository: String? = nil, identityDump: String? = nil, identityFile: String? = nil,
+        newParticipantId: String? = nil, restoreKitDirectory: String? = nil
     ) {
         self.node = node
         self.backup = backup
         self.repository = repository
         self.identityDump = identityDump
         self.identityFile = identityFile
+        self.newParticipantId = newParticipantId
+        self.restoreKitDirectory = restoreKitDirectory
     }
 
     /// Decodes an API body: every key optional, `backup` defaulting to `latest`.
@@ -42,10 +49,12 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
         repository = try c.decodeIfPresent(String.self, forKey: .repository)
         identityDump = try c.decodeIfPresent(String.self, forKey: .identityDump)
         identityFile = try c.decodeIfPresent(String.self, forKey: .identityFile)
+        newParticipantId = try c.decodeIfPresent(String.self, forKey: .newParticipantId)
+        restoreKitDirectory = try c.decodeIfPresent(String.self, forKey: .restoreKitDirectory)
     }
 
     enum CodingKeys: String, CodingKey {
-        case node, backup, repository, identityDump, identityFile
+        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory
     }
 }
 
@@ -75,6 +84,8 @@ struct NodeRestoreRunbook: Sendable {
     let repository: Repository
     let repositoryName: String
     let identityRestore: IdentityRestoreFunction?
+    /// The job catalog, which remembers participant identifiers handed out in Canton restore kits.
+    var catalog: Catalog?
     let logger: Logger
 
     /// Where a job keeps the node's previous data until the restore succeeds.
@@ -105,9 +116,7 @@ struct NodeRestoreRunbook: Sendable {
         add("move-aside", "move \(entries.joined(separator: ", ")) aside as a rollback copy (kept until the restore succeeds)")
         add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure")
         add("restore-side-files", node.profile == .nuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
-        add(
-            "restore-keys",
-            request.identityDump.map { "restore the keys from identity dump \($0)" } ?? "no identity dump given: keys are left as they are")
+        add("restore-keys", restoreKeysDescription)
         add("start", "start the node (\(controller.startDescription ?? "not configured"))")
         add("wait-healthy", client.map { "wait until \($0.base)/status answers 200" } ?? "no control.url: cannot check the node")
         add(
@@ -154,6 +163,7 @@ struct NodeRestoreRunbook: Sendable {
             if request.identityDump != nil && request.identityFile == nil {
                 throw LifeboatError(.invalidArgument, "an identity dump was given without an identity file to decrypt it")
             }
+            try await checkCantonRequest()
             done(
                 notes.isEmpty ? "done" : "warning",
                 notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
@@ -202,25 +212,8 @@ struct NodeRestoreRunbook: Sendable {
                 try Self.move(stagedDatadir + "/" + entry, to: datadir + "/" + entry)
             }
             // Databases in the declared order (Canton: the validator app before the participant).
-            var databases: [String] = []
-            var postgresIndex = 0
-            for store in node.stores {
-                switch store {
-                case .postgres(let postgres):
-                    let prefix = postgresIndex == 0 ? "postgres" : "postgres-\(postgresIndex + 1)"
-                    postgresIndex += 1
-                    let reports = try await PostgresStoreClient(store: postgres).restore(from: repository, snapshot: record, prefix: prefix)
-                    databases += reports.map(\.name)
-                case .redis:
-                    throw LifeboatError(
-                        .unsupported,
-                        "node \(node.name) has a Redis store: restore it with the Redis procedure in docs/stores.md before running the runbook"
-                    )
-                default:
-                    continue
-                }
-            }
-            let restoredText = (incoming.sorted() + databases.map { "database \($0)" }).joined(separator: ", ")
+            let databases = try await restoreDatabases(record)
+            let restoredText = (incoming.sorted() + databases).joined(separator: ", ")
             done("done", "restored \(restoredText)")
 
             await begin("restore-side-files")
@@ -240,7 +233,11 @@ struct NodeRestoreRunbook: Sendable {
             }
 
             await begin("restore-keys")
-            if let dump = request.identityDump, let file = request.identityFile {
+            if restoresCantonIdentity, let dump = request.identityDump, let file = request.identityFile {
+                let outcome = try await cantonIdentity(
+                    dump: dump, identityFile: file, job: job, recordedParticipant: Self.recordedParticipant(stagedDatadir))
+                done(outcome.status, outcome.message)
+            } else if let dump = request.identityDump, let file = request.identityFile {
                 guard let identityRestore else { throw LifeboatError(.unsupported, "identity restore is not available in this build") }
                 done("done", try await identityRestore(node, repository, dump, file))
             } else {
