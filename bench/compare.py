@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
-import mmap
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -95,7 +95,36 @@ class SuiteResult:
     data_v2_bytes: int
     tools: dict[str, ToolResult]
     extras: dict[str, str] = field(default_factory=dict)
-    untouched: bool = False
+    runs: int = 1
+
+
+def median_suite(suites: list[SuiteResult]) -> SuiteResult:
+    """One suite whose every figure is the median of the runs' (steps' wall time and RSS
+    each on their own); restore problems of any run are kept."""
+    if len(suites) == 1:
+        return suites[0]
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def step(steps: list[Step | None]) -> Step | None:
+        present = [x for x in steps if x is not None]
+        if not present:
+            return None
+        return Step(med([x.wall_s for x in present]), int(med([x.rss_kib for x in present])))
+
+    tools: dict[str, ToolResult] = {}
+    for name in suites[0].tools:
+        runs = [s.tools[name] for s in suites]
+        tools[name] = ToolResult(
+            backup1=step([r.backup1 for r in runs]), backup2=step([r.backup2 for r in runs]),
+            restore=step([r.restore for r in runs]),
+            repo1_bytes=int(med([r.repo1_bytes for r in runs])),
+            repo2_bytes=int(med([r.repo2_bytes for r in runs])),
+            verify_problems=[p for r in runs for p in r.verify_problems])
+    first = suites[0]
+    return SuiteResult(first.size_mb, first.data_v1_bytes, first.data_v2_bytes, tools, first.extras,
+                       runs=len(suites))
 
 
 # --------------------------------------------------------------------------- tools
@@ -279,39 +308,6 @@ def warm_cache(*dirs: Path) -> None:
                             pass
 
 
-def touch_free_memory(margin_mib: int = 1024) -> float:
-    """Write once to every page of the machine's available memory, then give it back.
-
-    On a virtual machine whose host backs guest memory lazily (this one: Firecracker), the
-    first write to a guest page costs ~2.7 s per GiB, ten times a warm page. The page cache
-    that backups and restores fill comes from free memory, so without this whichever tool
-    runs first pays for pages no tool touched before. Afterwards every tool writes into
-    warm pages, as on a server that has been up for a while. Returns the GiB touched.
-    """
-    available = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemAvailable:"):
-                available = int(line.split()[1]) // 1024
-    size = max(0, available - margin_mib) << 20
-    if size == 0:
-        return 0.0
-    page = mmap.PAGESIZE
-    step = 256 << 20
-    done = 0
-    held = []  # all held at once, or the next map would reuse the pages just freed
-    while done < size:
-        chunk = min(step, size - done)
-        m = mmap.mmap(-1, chunk)
-        for i in range(0, chunk, page):
-            m[i] = 1
-        held.append(m)
-        done += chunk
-    for m in held:
-        m.close()
-    return size / (1 << 30)
-
-
 def file_hashes(root: Path) -> dict[str, str]:
     """Relative path -> SHA-256 for every regular file under root."""
     hashes = {}
@@ -443,9 +439,6 @@ def run_suite(args: argparse.Namespace, tool_bins: dict[str, str], size_mb: int)
     log(f"copying pristine dataset to {datadir}")
     run_checked(["cp", "-a", str(pristine), str(datadir)], logs / "copy.log")
 
-    if not args.no_touch_memory:
-        log("touching free memory once so no tool pays the VM's first-touch cost (--no-touch-memory skips)")
-        log(f"touched {touch_free_memory():.1f} GiB")
     tools = [TOOL_CLASSES[name](binary, suite_dir) for name, binary in tool_bins.items()]
     results = {t.name: ToolResult() for t in tools}
     phase_init(tools, logs)
@@ -456,7 +449,7 @@ def run_suite(args: argparse.Namespace, tool_bins: dict[str, str], size_mb: int)
     phase_backup(tools, results, datadir, 2, logs)
     phase_restore(tools, results, datadir, logs)
 
-    suite = SuiteResult(size_mb, v1_bytes, v2_bytes, results, untouched=args.no_touch_memory)
+    suite = SuiteResult(size_mb, v1_bytes, v2_bytes, results)
     for t in tools:
         if isinstance(t, Lifeboat):
             suite.extras["lifeboat stats --json"] = t.stats_json()
@@ -567,7 +560,7 @@ def render(suite: SuiteResult, extra_suites: list[SuiteResult], env_lines: list[
     out = [f"# Lifeboat benchmark, {suite.size_mb} MB dataset", "", *env_lines,
            f"- dataset: {suite.data_v1_bytes / 1e6:.1f} MB v1, {suite.data_v2_bytes / 1e6:.1f} MB v2 "
            f"after --mutate {MUTATE_PCT}; warm page cache before every timed step; "
-           f"free memory touched once before the run: {'no' if suite.untouched else 'yes'}", "",
+           f"{'median of ' + str(suite.runs) + ' runs' if suite.runs > 1 else 'one run'}", "",
            *comparison_table(suite), "", *target_lines(suite)]
     if extra_suites:
         out += ["", *flatness_lines(extra_suites)]
@@ -624,8 +617,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--fresh-dataset", action="store_true",
                    help="regenerate the pristine dataset even if a cached one exists")
     p.add_argument("--keep", action="store_true", help="keep repos, restores and logs under --work")
-    p.add_argument("--no-touch-memory", action="store_true",
-                   help="skip writing once to all free memory before the run (see touch_free_memory)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="run the main size this many times and report medians (default 1)")
     p.add_argument("--out-dir", type=Path, default=BENCH_DIR / "out",
                    help="where results-<date>.md goes (default bench/out)")
     args = p.parse_args(argv)
@@ -633,6 +626,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         p.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if args.repeat < 1:
+        p.error(f"--repeat must be at least 1, got {args.repeat}")
     if args.size_mb <= 0 or any(s <= 0 for s in args.sizes):
         p.error("sizes must be positive")
     args.work = args.work.resolve()
@@ -651,7 +646,7 @@ def main(argv: list[str]) -> int:
         versions = {name: TOOL_CLASSES[name](b, args.work).version() for name, b in tool_bins.items()}
         args.work.mkdir(parents=True, exist_ok=True)
 
-        suite = run_suite(args, tool_bins, args.size_mb)
+        suite = median_suite([run_suite(args, tool_bins, args.size_mb) for _ in range(args.repeat)])
         extra = [suite if size == args.size_mb else run_suite(args, tool_bins, size)
                  for size in args.sizes]
     except BenchError as e:
