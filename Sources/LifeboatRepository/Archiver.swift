@@ -44,7 +44,7 @@ final class Archiver {
 
     static let maxUploadsInFlight = 1
     static let indexFlushEntries = 32_768
-    static let batchBytes = 2 << 20
+    static let batchBytes = 1 << 20
     /// Parts a batch is split into for hashing and sealing (more than cores, for balance).
     static let parts = 4
 

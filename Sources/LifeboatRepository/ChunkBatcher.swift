@@ -76,7 +76,7 @@ struct ContentDefinedBatcher: ChunkBatcher {
 
     mutating func next() throws -> ChunkBatch? {
         // Fill to at least two maximal chunks so every cut but the last is final.
-        let want = Swift.max(4 << 20, 2 * chunker.maxSize)
+        let want = Swift.max(2 << 20, 2 * chunker.maxSize)
         if !atEnd && carry.count < want {
             let have = carry.count
             carry.append(contentsOf: repeatElement(0, count: want - have))

@@ -17,6 +17,9 @@ enum Compression {
     /// zstd level: 1 is the fast end, where 2 cores still keep up with the disk.
     static let level: Int32 = 1
 
+    /// log2 of zstd's match-finder hash table entries (see ``ZstdContext``).
+    static let hashLog: Int32 = 12
+
     /// Compression contexts for one-off objects (manifests, trees outside a backup pipeline).
     static let compressionContexts = ZstdContextPool()
 
@@ -28,8 +31,7 @@ enum Compression {
         let bound = ZSTD_compressBound(input.count)
         var written = -1
         let out = [UInt8](unsafeUninitializedCapacity: bound + 1) { dst, count in
-            let r = ZSTD_compressCCtx(
-                context.cctx, dst.baseAddress.map { $0 + 1 }, bound, input.baseAddress, input.count, level)
+            let r = ZSTD_compress2(context.cctx, dst.baseAddress.map { $0 + 1 }, bound, input.baseAddress, input.count)
             written = ZSTD_isError(r) != 0 ? -1 : r
             dst[0] = Form.zstd.rawValue
             count = written > 0 ? written + 1 : 1
@@ -87,6 +89,11 @@ final class ZstdContext: @unchecked Sendable {
 
     init() {
         guard let c = ZSTD_createCCtx() else { fatalError("zstd: out of memory creating a context") }
+        // Level 1 with a 4,096-entry hash table (16 KiB, inside L1): on node databases in
+        // 128 KiB frames this runs at 730 MB/s against 615 MB/s with level 1's own table
+        // of 8,192 entries, for a ratio of 2.066 instead of 2.069.
+        ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, Compression.level)
+        ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, Compression.hashLog)
         cctx = c
     }
 

@@ -148,7 +148,9 @@ struct PackBuilder {
     private(set) var bytes = Data()
     private(set) var entries: [PackEntry] = []
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity + 1 << 16) }
+    /// Room for the last frame past `capacity` and a header of thousands of entries, so
+    /// finishing a pack never reallocates it.
+    init(capacity: Int) { bytes.reserveCapacity(capacity + 1 << 19) }
 
     var isEmpty: Bool { entries.isEmpty }
     var size: Int { bytes.count }

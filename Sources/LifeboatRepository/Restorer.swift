@@ -180,10 +180,17 @@ final class Restorer {
         guard fd >= 0 else {
             throw LifeboatError(.io, "cannot create \(temp): \(String(cString: strerror(errno)))")
         }
+        // A second descriptor writes aligned windows past the page cache (see DirectIO);
+        // unaligned ones (content-defined chunks) go through `fd`.
+        let direct = Self.openDirect(temp)
         var closed = false
         defer {
-            if !closed { close(fd) }
+            if !closed {
+                close(fd)
+                if direct >= 0 { close(direct) }
+            }
         }
+        let fileSize = node.size ?? -1
         do {
             var sha = StreamingSHA256()
             var written: Int64 = 0
@@ -207,7 +214,17 @@ final class Restorer {
                     group.addTask {
                         let window = try await WindowPlanner.plan(refs, repo: repo, index: index)
                         let bytes = try await window.assemble(repo: repo)
-                        try bytes.withUnsafeBytes { try Self.pwriteAll(fd, $0, at: at, path: file) }
+                        let end = at + Int64(bytes.count)
+                        let alignment = Int64(DirectIO.alignment)
+                        if direct >= 0, at % alignment == 0, end % alignment == 0 || end == fileSize {
+                            let code = bytes.withUnsafeBytes { DirectIO.write(direct, $0, at: at) }
+                            if code != 0 {
+                                throw LifeboatError(
+                                    code == ENOSPC ? .noSpace : .io, "cannot write \(file): \(String(cString: strerror(code)))")
+                            }
+                        } else {
+                            try bytes.withUnsafeBytes { try Self.pwriteAll(fd, $0, at: at, path: file) }
+                        }
                         return (i, bytes)
                     }
                     return true
@@ -235,8 +252,13 @@ final class Restorer {
             if let expected = node.sha256, digest != expected {
                 throw LifeboatError(.corrupted, "SHA-256 \(digest.prefix(12))… does not match the snapshot's \(expected.prefix(12))…")
             }
+            // A direct write pads the file's last block.
+            if ftruncate(fd, off_t(written)) != 0 {
+                throw LifeboatError(.io, "cannot truncate \(temp): \(String(cString: strerror(errno)))")
+            }
             fchmod(fd, mode_t(node.mode))
             close(fd)
+            if direct >= 0 { close(direct) }
             closed = true
             setTimes(temp, node.mtime, followLink: true)
             if rename(temp, path) != 0 {
@@ -246,6 +268,15 @@ final class Restorer {
             unlink(temp)
             throw LifeboatError.wrap(error, "restoring \(relative)")
         }
+    }
+
+    /// A descriptor writing `path` with `O_DIRECT`, or -1 where the file system refuses it.
+    static func openDirect(_ path: String) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return -1 }
+        if DirectIO.enable(descriptor) { return descriptor }
+        close(descriptor)
+        return -1
     }
 
     /// Writes all of `buf` at the current position (pipes, streams).
@@ -342,7 +373,7 @@ struct RestoreWindow: Sendable {
 /// huge file never has its whole list in memory.
 struct WindowPlanner {
     /// Largest span read at once.
-    static let readBytes = 4 << 20
+    static let readBytes = 1 << 20
     /// Unwanted bytes a read may span to join two wanted blobs of the same pack.
     static let gapBytes = 64 << 10
 

@@ -341,6 +341,30 @@ extension LocalStorage {
     private func writeAndClose(_ descriptor: Int32, _ data: Data, temporary: String, relative: String, sync: Bool) throws {
         var isOpen = true
         defer { if isOpen { close(descriptor) } }
+        // Packs (written unsynced, synced in a batch later) bypass the page cache.
+        if !sync, DirectIO.enable(descriptor) {
+            let code = data.withUnsafeBytes { DirectIO.write(descriptor, $0, at: 0) }
+            if code != 0 { throw writeFailure(code, "could not write", temporary, relative: relative) }
+            // The last block was padded to the alignment.
+            guard ftruncate(descriptor, off_t(data.count)) == 0 else {
+                throw writeFailure(errno, "could not truncate", temporary, relative: relative)
+            }
+        } else {
+            try writeAll(descriptor, data, temporary: temporary, relative: relative)
+        }
+        if sync {
+            guard fsync(descriptor) == 0 else {
+                throw writeFailure(errno, "could not sync", temporary, relative: relative)
+            }
+        }
+        isOpen = false
+        guard close(descriptor) == 0 else {
+            throw writeFailure(errno, "could not close", temporary, relative: relative)
+        }
+    }
+
+    /// Writes all of `data` through the page cache.
+    private func writeAll(_ descriptor: Int32, _ data: Data, temporary: String, relative: String) throws {
         try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             guard var pointer = buffer.baseAddress else { return }
             var remaining = buffer.count
@@ -356,15 +380,6 @@ extension LocalStorage {
                     throw writeFailure(written == 0 ? ENOSPC : errno, "could not write", temporary, relative: relative)
                 }
             }
-        }
-        if sync {
-            guard fsync(descriptor) == 0 else {
-                throw writeFailure(errno, "could not sync", temporary, relative: relative)
-            }
-        }
-        isOpen = false
-        guard close(descriptor) == 0 else {
-            throw writeFailure(errno, "could not close", temporary, relative: relative)
         }
     }
 

@@ -80,6 +80,28 @@ import Testing
         #expect(try sqliteScalar(out + "/node/data.db", "pragma integrity_check") == "ok")
     }
 
+    /// Restore writes aligned windows past the page cache where it can (ext4) and through
+    /// it where it cannot (tmpfs); both give the same bytes, unaligned file ends included.
+    @Test func restoreIntoTmpfsAndExt4GivesTheSameFiles() async throws {
+        let t = try await TestRepository()
+        defer { t.dir.remove() }
+        let node = try t.makeDirectory("node")
+        try Self.makeDatabase(node + "/data.db", rows: 2000)
+        var tree = RandomTree(root: node + "/files", seed: 5)
+        try tree.populate()
+        try Data((0..<((3 << 20) + 12_345)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+            .write(to: URL(fileURLWithPath: node + "/files/odd-sized"))
+        let snap = try await t.repo.backup(paths: [node], options: BackupOptions())
+        let record = try await t.repo.findSnapshot(snap.id.hex)
+        let shm = "/dev/shm/lifeboat-restore-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: shm) }
+        for target in [t.dir.appending("out"), shm] {
+            let result = try await t.repo.restore(record, options: RestoreOptions(target: target))
+            #expect(result.failures.isEmpty, "\(target): \(result.failures)")
+            #expect(try TreeSnapshot(target + "/node") == TreeSnapshot(node), "\(target)")
+        }
+    }
+
     @Test func pruneKeepsOnlyTheUsedMembersOfAFrame() async throws {
         let t = try await TestRepository()
         defer { t.dir.remove() }
