@@ -32,7 +32,7 @@ extension Archiver {
 
     /// A batch between reading and committing.
     struct BatchState {
-        let batch: ChunkBatch
+        var batch: ChunkBatch
         let starts: [Int]
         var ids: [ObjectID]
         var idPartsLeft: Int
@@ -121,13 +121,14 @@ extension Archiver {
                         return .digest(batch: number, h)
                     }
                 }
-                while let state = batches[nextCommit], state.decided, state.sealPartsLeft == 0, nextDigest > nextCommit {
+                while var state = batches[nextCommit], state.decided, state.sealPartsLeft == 0, nextDigest > nextCommit {
                     batches[nextCommit] = nil
                     nextCommit += 1
                     try await commit(state, list: &list, uploads: &uploads)
                     size += Int64(state.batch.bytes.count)
                     doneBytes += Int64(state.batch.bytes.count)
                     report(relative)
+                    BatchBuffers.shared.give(&state.batch.bytes)
                 }
                 startRead()
             }

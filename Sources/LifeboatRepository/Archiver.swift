@@ -329,14 +329,15 @@ final class Archiver {
 
     func finishPack(uploads: inout Uploads) async throws {
         guard !pack.isEmpty else { return }
+        let storage = repo.storage
+        let key = repo.key
+        let overlaps = storage.overlapsPuts
         var full = pack
         pack = PackBuilder(capacity: repo.config.packSize)
         if inFlight >= Self.maxUploadsInFlight, let done = try await uploads.next() {
             inFlight -= 1
             try await uploaded(done)
         }
-        let storage = repo.storage
-        let key = repo.key
         // Sealing the header and hashing the pack happen off the pipeline's own task.
         uploads.addTask {
             let (id, data, entries) = try full.finish(key: key)
@@ -344,6 +345,12 @@ final class Archiver {
             return UploadedPack(id: id, entries: entries, size: data.count)
         }
         inFlight += 1
+        // On a local disk the pack is written before the next one fills (workers keep
+        // hashing and sealing the batches in flight meanwhile): one pack in memory.
+        if !overlaps, let done = try await uploads.next() {
+            inFlight -= 1
+            try await uploaded(done)
+        }
     }
 
     private func uploaded(_ done: UploadedPack) async throws {

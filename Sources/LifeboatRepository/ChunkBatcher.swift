@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatCore
 import LifeboatSources
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,6 +13,27 @@ struct ChunkBatch: Sendable {
     var bytes: [UInt8]
     /// The length of each chunk, in order; they sum to `bytes.count`.
     var lengths: [Int]
+}
+
+/// Batch buffers handed back once a batch is committed and reused by the next read, so a
+/// backup writes into the same few MiB over and over instead of new memory per batch
+/// (which fragments the heap and, on lazily backed virtual machines, costs host faults).
+final class BatchBuffers: Sendable {
+    private let free = Mutex<[[UInt8]]>([])
+
+    /// The buffers every backup of this process shares.
+    static let shared = BatchBuffers()
+
+    /// An empty buffer, with the capacity of an earlier batch when one is free.
+    func take() -> [UInt8] { free.withLock { $0.popLast() } ?? [] }
+
+    /// Takes a committed batch's bytes back for reuse (a few are kept).
+    func give(_ buffer: inout [UInt8]) {
+        var mine: [UInt8] = []
+        swap(&mine, &buffer)
+        mine.removeAll(keepingCapacity: true)
+        free.withLock { if $0.count < 8 { $0.append(mine) } }
+    }
 }
 
 /// Cuts a file into chunks, a batch at a time, holding a few MiB at most.
@@ -29,7 +51,8 @@ struct PageFileBatcher: ChunkBatcher {
     var offset: Int64 = 0
 
     mutating func next() throws -> ChunkBatch? {
-        var bytes = [UInt8](repeating: 0, count: pageSize * pagesPerBatch)
+        var bytes = BatchBuffers.shared.take()
+        bytes.append(contentsOf: repeatElement(0, count: pageSize * pagesPerBatch))
         let n = try bytes.withUnsafeMutableBytes { try FileReading.preadFully(fd, $0, offset: offset, path: path) }
         guard n > 0 else { return nil }
         bytes.removeLast(bytes.count - n)
@@ -49,7 +72,7 @@ struct SQLiteBatcher: ChunkBatcher {
     mutating func next() throws -> ChunkBatch? {
         let count = Swift.min(pagesPerBatch, reader.pageCount - nextPage)
         guard count > 0 else { return nil }
-        var bytes = [UInt8]()
+        var bytes = BatchBuffers.shared.take()
         try reader.readPages(from: nextPage, count: count, into: &bytes)
         nextPage += count
         return ChunkBatch(bytes: bytes, lengths: [Int](repeating: reader.pageSize, count: count))
@@ -101,7 +124,8 @@ struct ContentDefinedBatcher: ChunkBatcher {
                 start += cut
             }
         }
-        let bytes = Array(carry[0..<start])
+        var bytes = BatchBuffers.shared.take()
+        bytes.append(contentsOf: carry[0..<start])
         carry.removeFirst(start)
         return ChunkBatch(bytes: bytes, lengths: lengths)
     }

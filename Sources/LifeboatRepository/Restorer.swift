@@ -232,11 +232,12 @@ final class Restorer {
                 for _ in 0..<Self.window where try await launchNext() {}
                 while let (i, bytes) = try await group.next() {
                     ready[i] = bytes
-                    while let chunk = ready.removeValue(forKey: nextToHash) {
+                    while var chunk = ready.removeValue(forKey: nextToHash) {
                         chunk.withUnsafeBytes { sha.update($0) }
                         written += Int64(chunk.count)
                         result.bytes += Int64(chunk.count)
                         nextToHash += 1
+                        BatchBuffers.shared.give(&chunk)
                         progress.report(
                             ProgressEvent(
                                 phase: "restore", bytesDone: result.bytes, bytesTotal: total, filesDone: result.files, filesTotal: 0,
@@ -341,7 +342,8 @@ struct RestoreWindow: Sendable {
     /// Reads, decrypts and places every chunk; the result is the window's bytes in order.
     func assemble(repo: Repository) async throws -> [UInt8] {
         // Every byte is written below: the reads cover every chunk of the window.
-        var out = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        var out = BatchBuffers.shared.take()
+        out.append(contentsOf: repeatElement(0, count: size))
         for read in reads {
             let data = try await repo.storage.getRange(ObjectName(.data, read.pack.hex), offset: read.offset, length: read.length)
             guard data.count == read.length else {

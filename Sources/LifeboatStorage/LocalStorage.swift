@@ -106,8 +106,12 @@ public struct LocalStorage: ObjectStorage {
         try await Self.offload { try self.putBlocking(name, data, sync: true) }
     }
 
-    /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; the kernel
-    /// writes the data back in the background meanwhile, so the later sync rarely waits.
+    /// A pack goes to disk (past the page cache) in a few milliseconds: not worth a second
+    /// pack in memory.
+    public var overlapsPuts: Bool { false }
+
+    /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; packs are
+    /// written past the page cache (``DirectIO``), so the later sync only flushes the device.
     public func putUnsynced(_ name: ObjectName, _ data: Data) async throws {
         try name.validate()
         try await Self.offload { try self.putBlocking(name, data, sync: false) }

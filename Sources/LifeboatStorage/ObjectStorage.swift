@@ -88,6 +88,10 @@ public protocol ObjectStorage: Sendable {
     func putUnsynced(_ name: ObjectName, _ data: Data) async throws
     /// Makes every object stored with ``putUnsynced(_:_:)`` durable.
     func flush() async throws
+    /// Whether a backup gains from storing one pack while it fills the next: true for
+    /// network stores, whose puts wait on round trips; false for a local disk, where a put
+    /// is a quick write and a second pack held in memory would only raise the peak.
+    var overlapsPuts: Bool { get }
 }
 
 extension ObjectStorage {
@@ -96,4 +100,7 @@ extension ObjectStorage {
 
     /// Nothing to flush when every put is durable.
     public func flush() async throws {}
+
+    /// Stores are remote unless they say otherwise.
+    public var overlapsPuts: Bool { true }
 }
