@@ -209,22 +209,33 @@ extension Archiver {
     ) throws -> [SealedFrame] {
         var frames: [SealedFrame] = []
         var plain: [UInt8] = []
-        plain.reserveCapacity(frameBytes + 4096)
         var members: [(chunk: Int, id: ObjectID, rawLength: Int, inner: Int)] = []
         var k = 0
         while k < chosen.count {
-            // Gather one frame's members.
-            // At most `frameBytes`: zstd picks slower parameters for anything larger.
-            while k < chosen.count && (plain.isEmpty || plain.count + batch.lengths[chosen[k]] <= frameBytes) {
+            // One frame's members: at most `frameBytes`, as zstd picks slower parameters
+            // for anything larger (a single larger chunk is a frame of its own).
+            var size = 0
+            var contiguous = true
+            members.removeAll(keepingCapacity: true)
+            while k < chosen.count && (members.isEmpty || size + batch.lengths[chosen[k]] <= frameBytes) {
                 let i = chosen[k]
-                members.append((i, ids[i], batch.lengths[i], plain.count))
-                batch.bytes.withUnsafeBytes { plain.append(contentsOf: $0[starts[i]..<(starts[i] + batch.lengths[i])]) }
+                if let last = members.last, starts[last.chunk] + last.rawLength != starts[i] { contiguous = false }
+                members.append((i, ids[i], batch.lengths[i], size))
+                size += batch.lengths[i]
                 k += 1
             }
-            let payload = plain.withUnsafeBytes { Compression.encode($0, context: context) }
+            // New pages that follow one another (a first backup's) are compressed where
+            // they lie; scattered ones are gathered first.
+            let payload = batch.bytes.withUnsafeBytes { buf -> [UInt8] in
+                if contiguous {
+                    let start = starts[members[0].chunk]
+                    return Compression.encode(UnsafeRawBufferPointer(rebasing: buf[start..<(start + size)]), context: context)
+                }
+                plain.removeAll(keepingCapacity: true)
+                for m in members { plain.append(contentsOf: buf[starts[m.chunk]..<(starts[m.chunk] + m.rawLength)]) }
+                return plain.withUnsafeBytes { Compression.encode($0, context: context) }
+            }
             frames.append(SealedFrame(sealed: try key.seal(payload, binding: members[0].id), members: members))
-            plain.removeAll(keepingCapacity: true)
-            members.removeAll(keepingCapacity: true)
         }
         return frames
     }

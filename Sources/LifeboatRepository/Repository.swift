@@ -61,10 +61,10 @@ public final class Repository: Sendable {
         } catch {
             throw LifeboatError(.corrupted, "repository config is damaged: \(error)")
         }
-        guard config.version == RepositoryConfig.currentVersion else {
+        guard RepositoryConfig.readableVersions.contains(config.version) else {
             throw LifeboatError(
                 .unsupported,
-                "repository format version \(config.version) is not supported by this build (it reads version \(RepositoryConfig.currentVersion))"
+                "repository format version \(config.version) is not supported by this build (it reads versions \(RepositoryConfig.readableVersions.lowerBound) to \(RepositoryConfig.readableVersions.upperBound))"
             )
         }
         return Repository(storage: storage, key: key, config: config, logger: logger)

@@ -3,8 +3,12 @@ import LifeboatCore
 
 /// The repository's settings, fixed at `init` and stored encrypted as the `config` object.
 public struct RepositoryConfig: Codable, Sendable {
-    /// Repository format version this build writes and reads.
-    public static let currentVersion = 1
+    /// Repository format version this build writes: 2 has frames of several blobs (see
+    /// `repository-format.md`).
+    public static let currentVersion = 2
+    /// Versions this build reads and writes into: a version 1 repository gets version 2
+    /// packs and index files from it, which only builds reading version 2 can read.
+    public static let readableVersions = 1...2
 
     /// Format version.
     public var version: Int

@@ -51,14 +51,14 @@ def shot(driver, name):
 
 def sign_in(driver, token):
     driver.get(BASE + "/")
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "token")))
+    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "token")))
     assert "/signin" in driver.current_url, driver.current_url
     # The token field has a label: accessible by name.
     label = driver.find_element(By.CSS_SELECTOR, "label[for=token]")
     assert label.text == "API token", label.text
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.CSS_SELECTOR, "form[action='/signin'] button[type=submit]").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Nodes", driver.page_source[:500]
 
 
@@ -95,7 +95,7 @@ def operator_flow():
         maximum.send_keys("5")
         Select(driver.find_element(By.ID, "backup-environment")).select_by_value("production")
         driver.find_element(By.CSS_SELECTOR, "#backup-schedule-form button[type=submit]").click()
-        wait_text(driver, By.ID, "backup-schedule", "every 6 hours", timeout=10)
+        wait_text(driver, By.ID, "backup-schedule", "every 6 hours", timeout=30)
         schedule = driver.find_element(By.ID, "backup-schedule").text
         assert "0 */6 * * *" in schedule and "5" in schedule and "production" in schedule, schedule
         runs = driver.find_elements(By.CSS_SELECTOR, "#backup-schedule ol.next-runs li")
@@ -104,7 +104,7 @@ def operator_flow():
 
         # Run a backup and see it in the history.
         driver.find_element(By.ID, "run-backup").click()
-        wait_text(driver, By.ID, "history", "Completed", timeout=60, reload=True)
+        wait_text(driver, By.ID, "history", "Completed", timeout=180, reload=True)
         row = driver.find_element(By.CSS_SELECTOR, "#history tbody tr")
         assert "primary" in row.text, row.text
         shot(driver, "03-history")
@@ -112,7 +112,7 @@ def operator_flow():
         # Actions -> Restore -> confirmation naming what is overwritten -> live indicator reaches Completed.
         row.find_element(By.CSS_SELECTOR, "details.actions summary").click()
         row.find_element(By.LINK_TEXT, "Restore").click()
-        WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "restore-form")))
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "restore-form")))
         alert = driver.find_element(By.CSS_SELECTOR, ".alert").text
         assert "overwrites" in alert and "data.db" in alert, alert
         shot(driver, "04-restore-confirm")
@@ -120,9 +120,9 @@ def operator_flow():
         target.clear()
         target.send_keys(TARGET)
         driver.find_element(By.ID, "confirm-restore").click()
-        WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "restore-status")))
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "restore-status")))
         # No reload: the page's script polls the job and updates the indicator in place.
-        WebDriverWait(driver, 60).until(
+        WebDriverWait(driver, 180).until(
             lambda d: d.find_element(By.ID, "restore-status").get_attribute("data-state") in ("Completed", "Failed", "PartiallyFailed"))
         status = driver.find_element(By.ID, "restore-status")
         assert status.get_attribute("data-state") == "Completed", status.text
@@ -134,7 +134,7 @@ def operator_flow():
 
         # The identity dump list.
         driver.get(BASE + "/nodes/n1/identity")
-        wait_text(driver, By.ID, "dumps", "Download encrypted", timeout=10)
+        wait_text(driver, By.ID, "dumps", "Download encrypted", timeout=30)
         assert driver.find_elements(By.CSS_SELECTOR, "#dumps tbody tr"), "no identity dumps listed"
         assert "n1-iddump-" in driver.find_element(By.ID, "dumps").text, "the dump is listed by name"
         # The download is the age-encrypted file, fetched with the session cookie.
@@ -161,7 +161,7 @@ def operator_flow():
 
         # Sign out ends the session.
         driver.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
-        WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "token")))
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "token")))
         driver.get(BASE + "/storage")
         assert "/signin" in driver.current_url, driver.current_url
     except Exception:
@@ -176,7 +176,7 @@ def viewer_flow():
     try:
         sign_in(driver, VIEWER)
         driver.get(BASE + "/nodes/n1/backups")
-        wait_text(driver, By.ID, "history", "Completed", timeout=10)
+        wait_text(driver, By.ID, "history", "Completed", timeout=30)
         buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "#history button") if b.text == "Restore"]
         assert buttons, "the viewer sees no Restore button at all"
         assert all(not b.is_enabled() for b in buttons), "a viewer's Restore button is enabled"

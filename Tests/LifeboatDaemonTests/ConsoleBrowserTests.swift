@@ -61,7 +61,7 @@ import Testing
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        let deadline = Date().addingTimeInterval(240)
+        let deadline = Date().addingTimeInterval(420)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatCore
 import LifeboatCrypto
+import LifeboatStorage
 import LifeboatTestSupport
 import Testing
 
@@ -151,6 +152,34 @@ import Testing
         let result = try await t.repo.restore(try await t.repo.findSnapshot(snap.id.hex), options: RestoreOptions(target: out))
         #expect(result.failures.contains { $0.contains("data.db") })
         #expect(!FileManager.default.fileExists(atPath: out + "/node/data.db"))
+    }
+
+    /// A repository of a later format version is refused by name; a version 1 repository
+    /// (written before frames) opens, takes a backup and restores it.
+    @Test func formatVersionsAreCheckedAtOpen() async throws {
+        let t = try await TestRepository()
+        defer { t.dir.remove() }
+        func rewriteConfig(version: Int) async throws {
+            var config = t.repo.config
+            config.version = version
+            let plain = try JSONEncoder.lifeboat.encode(config)
+            try await t.storage.put(ObjectName(.config, "config"), try t.repo.sealObject(Array(plain), compress: false))
+        }
+        #expect(t.repo.config.version == RepositoryConfig.currentVersion)
+        try await rewriteConfig(version: 3)
+        let error = await #expect(throws: LifeboatError.self) { try await t.reopen() }
+        #expect(error?.code == .unsupported)
+        #expect(error?.message.contains("version 3") == true)
+
+        try await rewriteConfig(version: 1)
+        let old = try await t.reopen()
+        let node = try t.makeDirectory("node")
+        try Self.makeDatabase(node + "/data.db", rows: 500)
+        let snap = try await old.backup(paths: [node], options: BackupOptions())
+        let out = t.dir.appending("out")
+        let result = try await old.restore(try await old.findSnapshot(snap.id.hex), options: RestoreOptions(target: out))
+        #expect(result.failures.isEmpty)
+        #expect(try TreeSnapshot(out + "/node") == TreeSnapshot(node))
     }
 
     /// Repositories written before frames (pack and index format 1: entries without
