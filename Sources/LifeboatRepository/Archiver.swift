@@ -66,7 +66,10 @@ final class Archiver {
         for p in paths { try scan(p) }
         // Room for every page of the source as a new blob, less the blobs already stored: a
         // first backup never regrows the table, an incremental one does not double it.
-        index.reserve(Swift.max(1024, Int(totalBytes / 4096) - index.count))
+        // Chunk-list and tree blobs come on top of the pages (one list per 512): the margin
+        // keeps them from doubling the table at the very end.
+        let pages = Int(totalBytes / 4096)
+        index.reserve(Swift.max(1024, pages + pages / 64 + 1024 - index.count))
         var parentNodes: [String: TreeNode] = [:]
         if let parent, index.contains(parent.snapshot.tree) {
             for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }
