@@ -12,6 +12,8 @@ public struct MasterKey: Sendable {
     let sealingKey: SymmetricKey
     /// Keys the HMAC-SHA256 that names chunks.
     let idKey: SymmetricKey
+    /// That HMAC with the key's pads hashed once.
+    let idMAC: KeyedSHA256
 
     /// The serialized length of a master key.
     public static let byteCount = 64
@@ -24,6 +26,7 @@ public struct MasterKey: Sendable {
     init(sealingKey: SymmetricKey, idKey: SymmetricKey) {
         self.sealingKey = sealingKey
         self.idKey = idKey
+        idMAC = KeyedSHA256(key: idKey)
     }
 
     /// Restores a master key from its 64 serialized bytes.
@@ -31,6 +34,7 @@ public struct MasterKey: Sendable {
         guard bytes.count == Self.byteCount else { return nil }
         sealingKey = SymmetricKey(data: bytes[0..<32])
         idKey = SymmetricKey(data: bytes[32..<64])
+        idMAC = KeyedSHA256(key: idKey)
     }
 
     /// The 64 bytes to wrap in a key slot.
@@ -44,8 +48,7 @@ public struct MasterKey: Sendable {
 
     /// The keyed id of a chunk's plaintext (HMAC-SHA256 under the id key).
     public func chunkID(_ plaintext: UnsafeRawBufferPointer) -> ObjectID {
-        let mac = HMAC<SHA256>.authenticationCode(for: plaintext, using: idKey)
-        return mac.withUnsafeBytes { ObjectID(raw: $0) }
+        idMAC.authenticationCode(for: plaintext).withUnsafeBytes { ObjectID(raw: $0) }
     }
 
     /// The keyed id of a chunk held in an array.
