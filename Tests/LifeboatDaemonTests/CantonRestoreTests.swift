@@ -41,38 +41,32 @@ import Testing
         // The restarted node does not write, so its diagnostics can be compared with the backup's.
         let start =
             "DEMO_NODE_ADMIN_TOKEN=\(token) nohup \(DemoNodeProcess.binary) --profile canton --datadir \(datadir) --listen 127.0.0.1:\(node.port) \(databases) --write-interval 0 --pid-file \(pidFile) > \(dir.appending("restarted.log")) 2>&1 < /dev/null &"
-        let yaml = """
-            catalog: \(dir.appending("catalog.sqlite"))
-            repositories:
-              primary: {url: \(dir.appending("repo")), password_env: LB_TEST_PASSWORD}
-            api:
-              tokens:
-                - {name: ops, role: operator, sha256: \(DaemonHarness.sha256(DaemonHarness.operatorToken))}
-                - {name: watcher, role: viewer, sha256: \(DaemonHarness.sha256(DaemonHarness.viewerToken))}
-            jobs: {shutdown_grace: 5s}
-            nodes:
-              - name: \(Self.node)
-                profile: canton
-                datadir: \(datadir)
-                stores:
-                  - type: postgres
-                    databases:
-                      - {name: validator, url: "\(pg.url("validator"))", tables: [\(Self.validatorTables.joined(separator: ", "))]}
-                      - {name: participant, url: "\(pg.url("participant"))", tables: [\(Self.participantTables.joined(separator: ", "))]}
-                    order: sequential
-                backups: {interval: 1h, max: 5, repositories: [primary]}
-                identity:
-                  interval: 1h
-                  max: 5
-                  repositories: [primary]
-                  source: {type: canton, url: "http://127.0.0.1:\(node.port)", token_file: \(tokenFile)}
-                  recipients: [\(recipient.encoded)]
-                control:
-                  pid_file: \(pidFile)
-                  start: "\(start.replacingOccurrences(of: "\"", with: "\\\""))"
-                  url: http://127.0.0.1:\(node.port)
-                  timeout: 60s
-            """
+        let yaml =
+            DaemonHarness.configHead(in: dir) + """
+
+                nodes:
+                  - name: \(Self.node)
+                    profile: canton
+                    datadir: \(datadir)
+                    stores:
+                      - type: postgres
+                        databases:
+                          - {name: validator, url: "\(pg.url("validator"))", tables: [\(Self.validatorTables.joined(separator: ", "))]}
+                          - {name: participant, url: "\(pg.url("participant"))", tables: [\(Self.participantTables.joined(separator: ", "))]}
+                        order: sequential
+                    backups: {interval: 1h, max: 5, repositories: [primary]}
+                    identity:
+                      interval: 1h
+                      max: 5
+                      repositories: [primary]
+                      source: {type: canton, url: "http://127.0.0.1:\(node.port)", token_file: \(tokenFile)}
+                      recipients: [\(recipient.encoded)]
+                    control:
+                      pid_file: \(pidFile)
+                      start: "\(start.replacingOccurrences(of: "\"", with: "\\\""))"
+                      url: http://127.0.0.1:\(node.port)
+                      timeout: 60s
+                """
         let h = try await DaemonHarness(dir: dir, configuration: yaml)
         defer {
             NodeRestoreTests.stopRestarted(pidFile)

@@ -28,6 +28,22 @@ final class DaemonHarness: @unchecked Sendable {
 
     static func sha256(_ text: String) -> String { Hex.encode(Array(SHA256.hash(data: Data(text.utf8)))) }
 
+    /// The top of a `lifeboat.yaml` for end-to-end tests under `dir`: catalog, one local
+    /// repository (password from `LB_TEST_PASSWORD`), the operator and viewer tokens and a
+    /// short shutdown grace; `nodes:` and the rest follow it.
+    static func configHead(in dir: TemporaryDirectory) -> String {
+        """
+        catalog: \(dir.appending("catalog.sqlite"))
+        repositories:
+          primary: {url: \(dir.appending("repo")), password_env: LB_TEST_PASSWORD}
+        api:
+          tokens:
+            - {name: ops, role: operator, sha256: \(sha256(operatorToken))}
+            - {name: watcher, role: viewer, sha256: \(sha256(viewerToken))}
+        jobs: {shutdown_grace: 5s}
+        """
+    }
+
     /// The test configuration: node `n1` with a SQLite store and a directory, `backups` as given.
     static func yaml(dir: TemporaryDirectory, backups: String, identity: String? = nil) -> String {
         """

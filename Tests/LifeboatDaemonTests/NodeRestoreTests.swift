@@ -40,34 +40,28 @@ import Testing
         if version == "5.4" {
             stores += ["{type: sqlite, path: vcr/backup-credentials.db}", "{type: sqlite, path: vcr/backup-revoked-credentials.db}"]
         }
-        let yaml = """
-            catalog: \(dir.appending("catalog.sqlite"))
-            repositories:
-              primary: {url: \(dir.appending("repo")), password_env: LB_TEST_PASSWORD}
-            api:
-              tokens:
-                - {name: ops, role: operator, sha256: \(DaemonHarness.sha256(DaemonHarness.operatorToken))}
-                - {name: watcher, role: viewer, sha256: \(DaemonHarness.sha256(DaemonHarness.viewerToken))}
-            jobs: {shutdown_grace: 5s}
-            nodes:
-              - name: nuts-1
-                profile: nuts
-                version: "\(version)"
-                datadir: \(datadir)
-                stores: [\(stores.joined(separator: ", "))]
-                backups: {interval: 1h, max: 5, repositories: [primary]}
-                identity:
-                  interval: 1h
-                  max: 5
-                  repositories: [primary]
-                  source: {type: fs, directory: crypto}
-                  recipients: [\(recipient.encoded)]
-                control:
-                  pid_file: \(pidFile)
-                  start: "\(start.replacingOccurrences(of: "\"", with: "\\\""))"
-                  url: http://127.0.0.1:\(node.port)
-                  timeout: 60s
-            """
+        let yaml =
+            DaemonHarness.configHead(in: dir) + """
+
+                nodes:
+                  - name: nuts-1
+                    profile: nuts
+                    version: "\(version)"
+                    datadir: \(datadir)
+                    stores: [\(stores.joined(separator: ", "))]
+                    backups: {interval: 1h, max: 5, repositories: [primary]}
+                    identity:
+                      interval: 1h
+                      max: 5
+                      repositories: [primary]
+                      source: {type: fs, directory: crypto}
+                      recipients: [\(recipient.encoded)]
+                    control:
+                      pid_file: \(pidFile)
+                      start: "\(start.replacingOccurrences(of: "\"", with: "\\\""))"
+                      url: http://127.0.0.1:\(node.port)
+                      timeout: 60s
+                """
         let harness = try await DaemonHarness(dir: dir, configuration: yaml)
         return Setup(harness: harness, node: node, pidFile: pidFile, identityFile: identityFile)
     }
