@@ -104,9 +104,8 @@ extension Repository {
                 // Verify before copying: prune must never spread damage into new packs.
                 let frame = try openFrame(sealed, binding: binding, pack: pack)
                 let members = used.sorted { $0.inner < $1.inner }
-                var plain: [UInt8] = []
-                for m in members {
-                    plain += try member(of: frame, id: m.id, inner: Int(m.inner), rawLength: Int(m.rawLength), pack: pack, verifyID: true)
+                let kept = try members.map {
+                    try member(of: frame, id: $0.id, inner: Int($0.inner), rawLength: Int($0.rawLength), pack: pack, verifyID: true)
                 }
                 if used.count == frameSizes[offset] {
                     // Every member is kept: the sealed frame moves as it is.
@@ -122,6 +121,7 @@ extension Repository {
                         inner += Int(m.rawLength)
                     }
                     let context = Compression.compressionContexts.take()
+                    let plain = Array(kept.joined())
                     let payload = plain.withUnsafeBytes { Compression.encode($0, context: context) }
                     Compression.compressionContexts.give(context)
                     builder.appendFrame(try key.seal(payload, binding: newMembers[0].id), members: newMembers)

@@ -218,10 +218,7 @@ final class Restorer {
                         let alignment = Int64(DirectIO.alignment)
                         if direct >= 0, at % alignment == 0, end % alignment == 0 || end == fileSize {
                             let code = bytes.withUnsafeBytes { DirectIO.write(direct, $0, at: at) }
-                            if code != 0 {
-                                throw LifeboatError(
-                                    code == ENOSPC ? .noSpace : .io, "cannot write \(file): \(String(cString: strerror(code)))")
-                            }
+                            if code != 0 { throw Self.writeError(code, path: file) }
                         } else {
                             try bytes.withUnsafeBytes { try Self.pwriteAll(fd, $0, at: at, path: file) }
                         }
@@ -280,6 +277,11 @@ final class Restorer {
         return -1
     }
 
+    /// The error for a failed write: `.noSpace` for a full device, else `.io`.
+    static func writeError(_ code: Int32, path: String) -> LifeboatError {
+        LifeboatError(code == ENOSPC ? .noSpace : .io, "cannot write \(path): \(String(cString: strerror(code)))")
+    }
+
     /// Writes all of `buf` at the current position (pipes, streams).
     static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, path: String) throws {
         var done = 0
@@ -287,8 +289,7 @@ final class Restorer {
             let n = write(fd, buf.baseAddress.map { $0 + done }, buf.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                let code: LifeboatError.Code = errno == ENOSPC ? .noSpace : .io
-                throw LifeboatError(code, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw writeError(errno, path: path)
             }
             done += n
         }
@@ -301,8 +302,7 @@ final class Restorer {
             let n = pwrite(fd, buf.baseAddress.map { $0 + done }, buf.count - done, off_t(at) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                let code: LifeboatError.Code = errno == ENOSPC ? .noSpace : .io
-                throw LifeboatError(code, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw writeError(errno, path: path)
             }
             done += n
         }
