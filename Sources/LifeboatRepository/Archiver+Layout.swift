@@ -114,7 +114,7 @@ extension Archiver {
                 // A directory that only streamed entries need has no counterpart on disk.
                 let meta = path.flatMap { try? FileMetadata.lstat($0) }.flatMap { $0.kind == .directory ? $0 : nil }
                 var parentChildren: [String: TreeNode] = [:]
-                if let parent = parents[name], parent.type == .directory, let sub = parent.subtree, index.contains(sub) {
+                if let parent = parents[name], parent.type == .directory, let sub = parent.subtree, try index.contains(sub) {
                     for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
                 }
                 var node = TreeNode(

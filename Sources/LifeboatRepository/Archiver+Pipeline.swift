@@ -107,7 +107,7 @@ extension Archiver {
                 // known as pending by the time that batch is decided.
                 while var state = batches[nextDecide], state.idPartsLeft == 0, !state.decided {
                     state.decided = true
-                    state.sealPartsLeft = decide(state, number: nextDecide, key: key, contexts: contexts, group: &group)
+                    state.sealPartsLeft = try decide(state, number: nextDecide, key: key, contexts: contexts, group: &group)
                     batches[nextDecide] = state
                     nextDecide += 1
                 }
@@ -174,10 +174,10 @@ extension Archiver {
     private func decide(
         _ state: BatchState, number: Int, key: MasterKey, contexts: ZstdContextPool,
         group: inout ThrowingTaskGroup<StageOutput, any Error>
-    ) -> Int {
+    ) throws -> Int {
         var fresh: [Int] = []
         var freshBytes = 0
-        for (i, id) in state.ids.enumerated() where !index.contains(id) && !pendingIDs.contains(id) {
+        for (i, id) in state.ids.enumerated() where try !pendingIDs.contains(id) && !index.contains(id) {
             pendingIDs.insert(id)
             fresh.append(i)
             freshBytes += state.batch.lengths[i]

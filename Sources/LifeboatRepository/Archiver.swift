@@ -64,14 +64,12 @@ final class Archiver {
 
     func run() async throws -> BackupResult {
         for p in paths { try scan(p) }
-        // Room for every page of the source as a new blob, less the blobs already stored: a
-        // first backup never regrows the table, an incremental one does not double it.
-        // Chunk-list and tree blobs come on top of the pages (one list per 512): the margin
-        // keeps them from doubling the table at the very end.
+        // The index's filter sized for every page of the source as a new blob (and one
+        // chunk-list blob per 512 pages), so it stays selective to the end.
         let pages = Int(totalBytes / 4096)
-        index.reserve(Swift.max(1024, pages + pages / 64 + 1024 - index.count))
+        try index.reserve(Swift.max(1024, pages + pages / 64 + 1024 - index.count))
         var parentNodes: [String: TreeNode] = [:]
-        if let parent, index.contains(parent.snapshot.tree) {
+        if let parent, try index.contains(parent.snapshot.tree) {
             for node in try await repo.loadTree(parent.snapshot.tree, index: index).nodes { parentNodes[node.name] = node }
         }
         let rootID: ObjectID = try await withThrowingTaskGroup(of: UploadedPack.self) { uploads in
@@ -170,7 +168,7 @@ final class Archiver {
                 children = []
             }
             var parentChildren: [String: TreeNode] = [:]
-            if let sub = parent?.subtree, parent?.type == .directory, index.contains(sub) {
+            if let sub = parent?.subtree, parent?.type == .directory, try index.contains(sub) {
                 for n in try await repo.loadTree(sub, index: index).nodes { parentChildren[n.name] = n }
             }
             let skipped = Self.databaseSidecars(in: path, names: children)
@@ -234,7 +232,7 @@ final class Archiver {
         summary.files += 1
         let sniffed = meta.size >= 100 ? Self.sniff(path) : nil
         if !options.forceRead, sniffed?.format != .sqlite, let p = parent, p.type == .file, p.size == meta.size,
-            p.mtime == meta.mtime, p.sha256 != nil, p.format == sniffed?.format.rawValue, allBlobsKnown(p)
+            p.mtime == meta.mtime, p.sha256 != nil, p.format == sniffed?.format.rawValue, try allBlobsKnown(p)
         {
             node.size = p.size
             node.sha256 = p.sha256
@@ -289,9 +287,9 @@ final class Archiver {
         node.sha256 = sha.finalizeHex()
     }
 
-    private func allBlobsKnown(_ node: TreeNode) -> Bool {
-        if let lists = node.chunkLists { return lists.allSatisfy { index.contains($0) } }
-        return (node.chunks ?? []).allSatisfy { index.contains($0.id) }
+    private func allBlobsKnown(_ node: TreeNode) throws -> Bool {
+        if let lists = node.chunkLists { return try lists.allSatisfy { try index.contains($0) } }
+        return try (node.chunks ?? []).allSatisfy { try index.contains($0.id) }
     }
 
     func report(_ current: String) {
@@ -306,7 +304,7 @@ final class Archiver {
     /// Stores one tree or chunk-list blob (deduplicated) and returns its id.
     func storeBlob(type: BlobType, _ plaintext: [UInt8], uploads: inout Uploads) async throws -> ObjectID {
         let id = repo.key.chunkID(plaintext)
-        if !index.contains(id) && !pendingIDs.contains(id) {
+        if try !pendingIDs.contains(id) && !index.contains(id) {
             let ctx = contexts.take()
             defer { contexts.give(ctx) }
             let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ctx) }
@@ -358,7 +356,7 @@ final class Archiver {
 
     private func uploaded(_ done: UploadedPack) async throws {
         for e in done.entries {
-            index.insert(e, pack: done.id)
+            try index.insert(e, pack: done.id)
             pendingIDs.remove(e.id)
         }
         pendingIndex.packs.append((done.id, done.entries))

@@ -26,7 +26,7 @@ final class BlobSink {
     }
 
     /// Whether the repository holds the blob, or this sink is about to store it.
-    func has(_ id: ObjectID) -> Bool { index.contains(id) || pending.contains(id) }
+    func has(_ id: ObjectID) throws -> Bool { try pending.contains(id) || index.contains(id) }
 
     /// Stores a plaintext blob under the repository's keyed id, unless it holds it; returns the id.
     @discardableResult
@@ -39,7 +39,7 @@ final class BlobSink {
     /// Adds a blob to the open pack; says whether the pack is full.
     private func add(type: BlobType, _ plaintext: UnsafeRawBufferPointer) throws -> (ObjectID, Bool) {
         let id = repo.key.chunkID(plaintext)
-        guard !has(id) else { return (id, false) }
+        guard try !has(id) else { return (id, false) }
         let context = Compression.compressionContexts.take()
         let payload = Compression.encode(plaintext, context: context)
         Compression.compressionContexts.give(context)
@@ -72,7 +72,7 @@ final class BlobSink {
         let (id, data, entries) = try full.finish(key: repo.key)
         try await repo.storage.putUnsynced(ObjectName(.data, id.hex), data)
         for e in entries {
-            index.insert(e, pack: id)
+            try index.insert(e, pack: id)
             pending.remove(e.id)
         }
         bytesStored += Int64(data.count)

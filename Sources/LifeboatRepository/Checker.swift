@@ -49,7 +49,7 @@ struct Checker {
         let stored = try await checkPacksPresent()
         var index = ChunkIndex(capacity: blobs.count)
         for (id, where_) in blobs {
-            index.insert(
+            try index.insert(
                 PackEntry(
                     type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length,
                     rawLength: where_.entry.rawLength, inner: where_.entry.inner), pack: where_.pack)
@@ -137,11 +137,11 @@ struct Checker {
                 if let sub = node.subtree { await walk(sub, path: p, snapshot: snapshot, index: index, seen: &seen) }
             case .file:
                 do {
-                    for list in node.chunkLists ?? [] where !index.contains(list) {
+                    for list in node.chunkLists ?? [] where try !index.contains(list) {
                         throw LifeboatError(.corrupted, "chunk list \(list.short) is missing")
                     }
                     let refs = try await repo.chunks(of: node, index: index)
-                    if let missing = refs.first(where: { !index.contains($0.id) }) {
+                    if let missing = try refs.first(where: { try !index.contains($0.id) }) {
                         throw LifeboatError(.corrupted, "chunk \(missing.id.short) is missing")
                     }
                     let total = refs.reduce(0) { $0 + $1.length }

@@ -27,6 +27,17 @@ final class PackHeaderCache: Sendable {
         state.withLock { $0.headers[pack] }
     }
 
+    /// A cached header holding the blob, newest first: readers walk files in order, so the
+    /// next blob is nearly always in a pack just read, and the index is not consulted.
+    func find(_ id: ObjectID) -> (pack: ObjectID, header: Header, entry: PackEntry)? {
+        state.withLock { s in
+            for pack in s.order.reversed() {
+                if let header = s.headers[pack], let entry = header.entries[id] { return (pack, header, entry) }
+            }
+            return nil
+        }
+    }
+
     func store(_ pack: ObjectID, _ entries: Header) {
         state.withLock { s in
             if s.headers[pack] == nil { s.order.append(pack) }
@@ -39,7 +50,11 @@ final class PackHeaderCache: Sendable {
 extension Repository {
     /// Where a blob is: its pack from the index, its offset and length from the pack header.
     func locate(_ id: ObjectID, index: ChunkIndex) async throws -> BlobLocation {
-        guard let number = index.packNumber(of: id) else {
+        // A cached pack counts only if this index names it (a prune since may have deleted it).
+        if let (pack, header, e) = headerCache.find(id), index.number(of: pack) != nil {
+            return try location(of: e, in: pack, header: header)
+        }
+        guard let number = try index.packNumber(of: id) else {
             throw LifeboatError(.notFound, "blob \(id.short) is not in the index (repository damaged? run `lifeboat check`)")
         }
         let pack = index.packs[number]
@@ -56,6 +71,10 @@ extension Repository {
         guard let e = header.entries[id] else {
             throw LifeboatError(.corrupted, "pack data/\(pack.hex) does not hold blob \(id.short) although the index says so")
         }
+        return try location(of: e, in: pack, header: header)
+    }
+
+    private func location(of e: PackEntry, in pack: ObjectID, header: PackHeaderCache.Header) throws -> BlobLocation {
         guard let binding = header.bindings[e.offset] else {
             throw LifeboatError(.corrupted, "pack data/\(pack.hex): the frame at offset \(e.offset) has no first member")
         }

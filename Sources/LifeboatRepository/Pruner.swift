@@ -40,8 +40,7 @@ extension Repository {
             let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
             for pack in file.packs {
                 packs[pack.id, default: []] += pack.entries
-                blobs.reserve(pack.entries.count)
-                for e in pack.entries { blobs.insert(e, pack: pack.id) }
+                for e in pack.entries { try blobs.insert(e, pack: pack.id) }
             }
         }
         let used = try await usedBlobs(index: blobs)

@@ -116,23 +116,22 @@ public final class Repository: Sendable {
 
     // MARK: Index
 
-    /// Loads every index file into a compact in-memory index.
-    ///
-    /// The table is sized once from the index files' sizes (an upper bound on their entry
-    /// count), so loading never regrows it: regrowing holds the old and the new table at
-    /// once, which for a repository of 4 GiB of pages is 40 MiB more at the peak.
+    /// Loads every index file into a ``ChunkIndex``: keys beyond its in-memory table go to
+    /// sorted runs on disk, merged into one at the end so a lookup reads one block at most.
+    /// The filter is sized from the index files' sizes (an upper bound on their entry
+    /// count) plus `extra`.
     func loadIndex(reserve extra: Int = 0) async throws -> ChunkIndex {
         let files = try await storage.list(.index).compactMap { info in ObjectID(hex: info.name.name).map { ($0, info.size) } }
         let bound = files.reduce(0) { $0 + $1.1 / (PackEntry.encodedSize - 4) }
         var index = ChunkIndex(capacity: bound + extra + 1024)
         for (id, _) in files {
             let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
-            index.reserve(file.entryCount + extra)
             for pack in file.packs {
-                for entry in pack.entries { index.insert(entry, pack: pack.id) }
+                for entry in pack.entries { try index.insert(entry, pack: pack.id) }
             }
         }
-        index.reserve(extra)
+        try index.consolidate()
+        try index.reserve(extra)
         return index
     }
 

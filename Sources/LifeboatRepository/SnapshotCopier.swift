@@ -74,8 +74,8 @@ final class SnapshotCopier {
             latest[key] = (sourceID, copy)
         }
         for (sourceID, copy) in latest.values {
-            guard let original = try? await source.loadSnapshot(sourceID), sink.index.contains(copy.snapshot.tree),
-                sourceIndex.contains(original.snapshot.tree)
+            guard let original = try? await source.loadSnapshot(sourceID), try sink.index.contains(copy.snapshot.tree),
+                try sourceIndex.contains(original.snapshot.tree)
             else { continue }
             try await learnTree(original.snapshot.tree, copy.snapshot.tree)
         }
@@ -102,7 +102,7 @@ final class SnapshotCopier {
     // MARK: Copying
 
     private func copyTree(_ id: ObjectID) async throws -> ObjectID {
-        if let known = treeMap[id], sink.has(known) { return known }
+        if let known = treeMap[id], try sink.has(known) { return known }
         let tree = try await source.loadTree(id, index: sourceIndex)
         var nodes: [TreeNode] = []
         nodes.reserveCapacity(tree.nodes.count)
@@ -138,7 +138,9 @@ final class SnapshotCopier {
         }
         let inline = node.chunks != nil
         for window in try await sourceWindows(of: node) {
-            let mapped = window.compactMap { ref in chunkMap[ref.id].flatMap { sink.has($0) ? ChunkRef(id: $0, length: ref.length) : nil } }
+            let mapped = try window.compactMap { ref in
+                try chunkMap[ref.id].flatMap { try sink.has($0) ? ChunkRef(id: $0, length: ref.length) : nil }
+            }
             var out: [ChunkRef]
             if mapped.count == window.count {
                 out = mapped

@@ -124,7 +124,7 @@ import Testing
         // Frames whose pages the first snapshot alone used were cut down to the used pages.
         let unused = entries.filter { !used.contains($0.entry.id) }
         #expect(unused.isEmpty, "\(unused.count) unused blobs are still indexed after prune")
-        #expect(used.allSatisfy { index.contains($0) })
+        #expect(try used.allSatisfy { try index.contains($0) })
 
         let report = try await repo.check(readData: true)
         #expect(report.errors.isEmpty, "\(report.errors)")
