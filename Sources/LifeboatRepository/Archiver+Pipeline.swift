@@ -247,7 +247,7 @@ extension Archiver {
         }
         for part in state.frames.keys.sorted() {
             for frame in state.frames[part] ?? [] {
-                pack.appendFrame(
+                try await pack.appendFrame(
                     frame.sealed,
                     members: frame.members.map { FrameMember(type: .data, id: $0.id, rawLength: $0.rawLength, inner: $0.inner) })
                 if pack.size >= repo.config.packSize { try await finishPack(uploads: &uploads) }

@@ -31,7 +31,7 @@ final class Archiver {
 
     var index: ChunkIndex
     var parent: SnapshotRecord?
-    var pack: PackBuilder
+    var pack: OpenPack
     /// Blobs in the open pack or in packs still being uploaded: stored, but not yet indexed.
     var pendingIDs = Set<ObjectID>()
     var inFlight = 0
@@ -55,7 +55,7 @@ final class Archiver {
         self.progress = progress
         let config = repository.config
         chunker = try ContentDefinedChunker(minSize: config.chunkMin, averageSize: config.chunkAverage, maxSize: config.chunkMax)
-        pack = PackBuilder(capacity: config.packSize)
+        pack = OpenPack(storage: repository.storage, capacity: config.packSize)
         index = try await repository.loadIndex()
         parent = try await repository.snapshots().last {
             $0.snapshot.node == options.node && $0.snapshot.kind == options.kind && $0.snapshot.paths == paths
@@ -319,7 +319,7 @@ final class Archiver {
     }
 
     private func append(type: BlobType, id: ObjectID, sealed: Data, rawLength: Int, uploads: inout Uploads) async throws {
-        pack.append(type: type, id: id, sealed: sealed, rawLength: rawLength)
+        try await pack.append(type: type, id: id, sealed: sealed, rawLength: rawLength)
         pendingIDs.insert(id)
         summary.blobsAdded += 1
         summary.bytesAdded += Int64(rawLength)
@@ -330,25 +330,24 @@ final class Archiver {
 
     func finishPack(uploads: inout Uploads) async throws {
         guard !pack.isEmpty else { return }
-        let storage = repo.storage
         let key = repo.key
-        let overlaps = storage.overlapsPuts
-        var full = pack
-        pack = PackBuilder(capacity: repo.config.packSize)
+        let full = pack
+        pack = OpenPack(storage: repo.storage, capacity: repo.config.packSize)
         if inFlight >= Self.maxUploadsInFlight, let done = try await uploads.next() {
             inFlight -= 1
             try await uploaded(done)
         }
-        // Sealing the header and hashing the pack happen off the pipeline's own task.
+        // Sealing the header, naming the pack and storing it (or, streamed, writing its
+        // last piece and renaming it) happen off the pipeline's own task.
         uploads.addTask {
-            let (id, data, entries) = try full.finish(key: key)
-            try await storage.putUnsynced(ObjectName(.data, id.hex), data)
-            return UploadedPack(id: id, entries: entries, size: data.count)
+            let (id, size, entries) = try await full.finish(key: key)
+            return UploadedPack(id: id, entries: entries, size: size)
         }
         inFlight += 1
-        // On a local disk the pack is written before the next one fills (workers keep
-        // hashing and sealing the batches in flight meanwhile): one pack in memory.
-        if !overlaps, let done = try await uploads.next() {
+        // A pack gathered in memory for a local disk is written before the next one fills
+        // (workers keep hashing and sealing the batches in flight meanwhile): one pack in
+        // memory. A streamed pack is mostly on disk already.
+        if !repo.storage.overlapsPuts, full.isBuffered, let done = try await uploads.next() {
             inFlight -= 1
             try await uploaded(done)
         }

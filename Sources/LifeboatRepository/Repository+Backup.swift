@@ -42,7 +42,13 @@ extension Repository {
         let absolute = paths.isEmpty && !options.streams.isEmpty ? [] : try Archiver.normalize(paths, root: options.root)
         return try await withLock(exclusive: false, operation: "backup") {
             let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
-            return try await archiver.run()
+            do {
+                return try await archiver.run()
+            } catch {
+                // A pack being streamed to storage is removed, not left for a later cleanup.
+                await archiver.pack.abandon()
+                throw error
+            }
         }
     }
 }

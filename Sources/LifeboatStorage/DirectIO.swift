@@ -68,12 +68,39 @@ public enum DirectIO {
         return 0
     }
 
-    private static func take() -> UnsafeMutableRawPointer {
+    /// Writes `length` bytes of an aligned buffer from the pool (``take()``) at `offset`,
+    /// a multiple of ``alignment``, padding the end with zeros up to the alignment.
+    /// Returns 0, or the errno of the failure.
+    static func writeAligned(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, length: Int, at offset: Int64) -> Int32 {
+        guard offset % Int64(alignment) == 0, length <= bounceSize else { return EINVAL }
+        let padded = (length + alignment - 1) / alignment * alignment
+        if padded > length { (buffer + length).initializeMemory(as: UInt8.self, repeating: 0, count: padded - length) }
+        return writePlain(descriptor, buffer, length: padded, at: offset)
+    }
+
+    /// Writes `length` bytes at `offset` with `pwrite`, retrying short writes. Returns 0,
+    /// or the errno of the failure.
+    static func writePlain(_ descriptor: Int32, _ buffer: UnsafeRawPointer, length: Int, at offset: Int64) -> Int32 {
+        var written = 0
+        while written < length {
+            let r = pwrite(descriptor, buffer + written, length - written, off_t(offset) + off_t(written))
+            if r < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            // A regular file only writes nothing when the device is full.
+            if r == 0 { return ENOSPC }
+            written += r
+        }
+        return 0
+    }
+
+    static func take() -> UnsafeMutableRawPointer {
         if let buffer = pool.withLock({ $0.free.popLast() }) { return buffer }
         return UnsafeMutableRawPointer.allocate(byteCount: bounceSize, alignment: alignment)
     }
 
-    private static func give(_ buffer: UnsafeMutableRawPointer) {
+    static func give(_ buffer: UnsafeMutableRawPointer) {
         pool.withLock { $0.free.append(buffer) }
     }
 }

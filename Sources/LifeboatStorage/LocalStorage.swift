@@ -41,7 +41,7 @@ public struct LocalStorage: ObjectStorage {
     /// The repository directory, without a trailing slash.
     public let root: String
     /// Files written without a sync, waiting for ``flush()``.
-    private let pending = PendingSyncs()
+    let pending = PendingSyncs()
 
     /// The repository directory, for messages.
     public var location: String { root }
@@ -110,6 +110,10 @@ public struct LocalStorage: ObjectStorage {
     /// pack in memory.
     public var overlapsPuts: Bool { false }
 
+    /// Packs are streamed to a temporary file in the `data` folder as they fill, past the
+    /// page cache, and renamed into place when complete (``LocalStreamWriter``).
+    public func makeStreamWriter() throws -> (any ObjectStreamWriter)? { try LocalStreamWriter(storage: self) }
+
     /// Writes and renames like ``put(_:_:)`` but leaves syncing to ``flush()``; packs are
     /// written past the page cache (``DirectIO``), so the later sync only flushes the device.
     public func putUnsynced(_ name: ObjectName, _ data: Data) async throws {
@@ -158,7 +162,7 @@ public struct LocalStorage: ObjectStorage {
     private static let ioQueue = DispatchQueue(label: "lifeboat.local-storage.io", attributes: .concurrent)
 
     /// Runs blocking file-system work on a dispatch queue and awaits its result.
-    private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
+    static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             ioQueue.async {
                 do {
@@ -294,7 +298,7 @@ extension LocalStorage {
         }
     }
 
-    private func directoryPath(of name: ObjectName) -> String {
+    func directoryPath(of name: ObjectName) -> String {
         switch name.kind {
         case .config: return root
         case .data: return "\(root)/data/\(name.name.prefix(2))"
@@ -320,7 +324,7 @@ extension LocalStorage {
 // MARK: - Writing
 
 extension LocalStorage {
-    private func createTemporaryFile(in directory: String, for relative: String) throws -> (Int32, String) {
+    func createTemporaryFile(in directory: String, for relative: String) throws -> (Int32, String) {
         var createdDirectory = false
         while true {
             let path = directory + "/" + Self.temporaryPrefix + String(UInt64.random(in: .min ... .max), radix: 16)
@@ -387,7 +391,7 @@ extension LocalStorage {
         }
     }
 
-    private func writeFailure(_ code: Int32, _ action: String, _ path: String, relative: String) -> LifeboatError {
+    func writeFailure(_ code: Int32, _ action: String, _ path: String, relative: String) -> LifeboatError {
         if code == ENOSPC {
             return LifeboatError(.noSpace, "no space left on device while writing \(relative) to \(root)")
         }
@@ -397,7 +401,7 @@ extension LocalStorage {
         return Self.ioError(code, action, path)
     }
 
-    private static func makeDirectories(_ path: String, creating what: String, in root: String) throws {
+    static func makeDirectories(_ path: String, creating what: String, in root: String) throws {
         if mkdir(path, 0o700) == 0 { return }
         var code = errno
         if code == EEXIST { return }
@@ -413,7 +417,7 @@ extension LocalStorage {
         throw ioError(code, "could not create directory", path)
     }
 
-    private static func syncDirectory(_ path: String) throws {
+    static func syncDirectory(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ioError(errno, "could not open directory", path) }
         defer { close(descriptor) }

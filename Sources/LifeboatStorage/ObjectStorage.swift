@@ -92,6 +92,26 @@ public protocol ObjectStorage: Sendable {
     /// network stores, whose puts wait on round trips; false for a local disk, where a put
     /// is a quick write and a second pack held in memory would only raise the peak.
     var overlapsPuts: Bool { get }
+    /// A writer that streams a new `data` object to storage while it is produced and names
+    /// it at the end, or nil when the backend takes whole objects only (the default).
+    func makeStreamWriter() throws -> (any ObjectStreamWriter)?
+}
+
+/// An object written piece by piece as it is produced and named once complete, so a
+/// backup's pack goes to disk while it fills instead of being held whole in memory.
+///
+/// One task uses a writer at a time (it may hand it on to another). Nothing written is
+/// visible under any name before ``commit(as:)``; after it, the object is there atomically,
+/// like ``ObjectStorage/putUnsynced(_:_:)``, and durable after ``ObjectStorage/flush()``.
+public protocol ObjectStreamWriter: AnyObject, Sendable {
+    /// Bytes written so far.
+    var count: Int { get }
+    /// Appends bytes; may wait while earlier pieces are still being written.
+    func write(_ bytes: Data) async throws
+    /// Completes the object under `name` (a `data` object).
+    func commit(as name: ObjectName) async throws
+    /// Gives the object up; nothing of it stays behind.
+    func abandon() async
 }
 
 extension ObjectStorage {
@@ -103,4 +123,7 @@ extension ObjectStorage {
 
     /// Stores are remote unless they say otherwise.
     public var overlapsPuts: Bool { true }
+
+    /// Whole objects only, unless a backend says otherwise.
+    public func makeStreamWriter() throws -> (any ObjectStreamWriter)? { nil }
 }

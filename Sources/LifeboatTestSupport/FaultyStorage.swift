@@ -45,11 +45,46 @@ public final class FaultyStorage: ObjectStorage, @unchecked Sendable {
     private var calls: [Operation: Int] = [:]
     private var failing: [Operation: Set<Int>] = [:]
 
+    /// Whether packs are streamed through the wrapped storage's stream writer; each
+    /// streamed object counts as a put at its commit and its bytes count against the limit
+    /// as they are written.
+    public let streamsPacks: Bool
+
     /// Wraps `base`; with a `byteLimit`, puts fail once they would write more than that in total.
-    public init(wrapping base: any ObjectStorage, byteLimit: Int? = nil) {
+    public init(wrapping base: any ObjectStorage, byteLimit: Int? = nil, streamsPacks: Bool = false) {
         self.base = base
         self.limit = byteLimit
+        self.streamsPacks = streamsPacks
     }
+
+    /// The wrapped storage's stream writer, behind the byte limit and the put faults, when
+    /// ``streamsPacks`` is on.
+    public func makeStreamWriter() throws -> (any ObjectStreamWriter)? {
+        guard streamsPacks, let inner = try base.makeStreamWriter() else { return nil }
+        return FaultyStreamWriter(storage: self, inner: inner)
+    }
+
+    /// Makes objects written through ``ObjectStorage/putUnsynced(_:_:)`` or streamed durable.
+    public func flush() async throws { try await base.flush() }
+
+    /// Reserves `count` bytes under the limit, or throws `.noSpace` naming the object.
+    func reserve(_ count: Int, for subject: String) throws {
+        try lock.withLock {
+            if let limit, written + count > limit {
+                throw LifeboatError(
+                    .noSpace,
+                    "no space left on device while writing \(subject) to \(base.location) (FaultyStorage limit \(limit) bytes, \(written) used)"
+                )
+            }
+            written += count
+        }
+    }
+
+    /// Gives back bytes reserved for an object that was not stored.
+    func release(_ count: Int) { lock.withLock { written -= count } }
+
+    /// Counts a put of a streamed object and throws if it was chosen to fail.
+    func beginStreamedPut(_ name: ObjectName) throws { try begin(.put, name.description) }
 
     /// The wrapped storage's location.
     public var location: String { base.location }
@@ -78,20 +113,12 @@ public final class FaultyStorage: ObjectStorage, @unchecked Sendable {
     /// Counts the call, enforces the byte limit, then passes the put on.
     public func put(_ name: ObjectName, _ data: Data) async throws {
         try begin(.put, name.description)
-        try lock.withLock {
-            if let limit, written + data.count > limit {
-                throw LifeboatError(
-                    .noSpace,
-                    "no space left on device while writing \(name) to \(base.location) (FaultyStorage limit \(limit) bytes, \(written) used)"
-                )
-            }
-            // Reserved up front so concurrent puts cannot overshoot the limit together.
-            written += data.count
-        }
+        // Reserved up front so concurrent puts cannot overshoot the limit together.
+        try reserve(data.count, for: name.description)
         do {
             try await base.put(name, data)
         } catch {
-            lock.withLock { written -= data.count }
+            release(data.count)
             throw error
         }
     }
@@ -137,5 +164,42 @@ public final class FaultyStorage: ObjectStorage, @unchecked Sendable {
             throw LifeboatError(
                 .io, "injected fault: \(operation) call #\(call) (\(subject)) on \(base.location) failed (FaultyStorage)")
         }
+    }
+}
+
+/// A stream writer behind ``FaultyStorage``'s byte limit and put faults.
+final class FaultyStreamWriter: ObjectStreamWriter, @unchecked Sendable {
+    // Unchecked like the writer it wraps: one task uses it at a time.
+    private let storage: FaultyStorage
+    private let inner: any ObjectStreamWriter
+    private var reserved = 0
+
+    init(storage: FaultyStorage, inner: any ObjectStreamWriter) {
+        self.storage = storage
+        self.inner = inner
+    }
+
+    var count: Int { inner.count }
+
+    func write(_ bytes: Data) async throws {
+        try storage.reserve(bytes.count, for: "a streamed pack")
+        reserved += bytes.count
+        try await inner.write(bytes)
+    }
+
+    func commit(as name: ObjectName) async throws {
+        do {
+            try storage.beginStreamedPut(name)
+            try await inner.commit(as: name)
+        } catch {
+            await abandon()
+            throw error
+        }
+    }
+
+    func abandon() async {
+        await inner.abandon()
+        storage.release(reserved)
+        reserved = 0
     }
 }

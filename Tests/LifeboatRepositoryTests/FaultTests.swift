@@ -109,10 +109,12 @@ import Testing
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
-    @Test func diskFullDuringBackupLosesNothing() async throws {
+    /// Packs gathered in memory and stored whole, and packs streamed to disk as they fill.
+    @Test(arguments: [false, true])
+    func diskFullDuringBackupLosesNothing(streamed: Bool) async throws {
         let faulty = LockedBox<FaultyStorage?>(nil)
         let t = try await TestRepository { storage in
-            let f = FaultyStorage(wrapping: storage)
+            let f = FaultyStorage(wrapping: storage, streamsPacks: streamed)
             faulty.value = f
             return f
         }
@@ -131,6 +133,8 @@ import Testing
         }
         #expect(error?.code == .noSpace)
         #expect(try await t.repo.snapshots().map(\.id) == [first.id])
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: t.repoPath).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "the failed backup left \(leftovers)")
         storage.byteLimit = nil
         let report = try await t.repo.check(readData: true)
         #expect(report.errors.isEmpty, "\(report.errors)")

@@ -65,6 +65,23 @@ import Testing
             #expect(try await storage.list(.config).isEmpty)
             #expect(try temporaryFiles(under: mountPoint) == [])
 
+            // A streamed pack larger than the device fails with .noSpace at a write or at its
+            // commit, and abandoning it leaves nothing behind.
+            let streamError = await #expect(throws: LifeboatError.self) {
+                let writer = try #require(try storage.makeStreamWriter())
+                do {
+                    for _ in 0..<8 { try await writer.write(randomData(300 << 10)) }
+                    try await writer.commit(as: big)
+                } catch {
+                    await writer.abandon()
+                    throw error
+                }
+            }
+            #expect(streamError?.code == .noSpace, "\(String(describing: streamError))")
+            #expect(streamError?.message.contains("no space left on device while writing") == true)
+            #expect(try await storage.stat(big) == nil)
+            #expect(try temporaryFiles(under: mountPoint) == [])
+
             // The failed writes gave their space back: after freeing the small object a large one fits.
             try await storage.delete(small)
             let fits = randomData(700 << 10)

@@ -188,3 +188,64 @@ import Testing
         #expect(try await storage.list(.snapshots).map(\.name.name) == ["s1"])
     }
 }
+
+/// Packs streamed into the repository as they fill (``LocalStorage/makeStreamWriter()``).
+@Suite struct LocalStreamWriterTests {
+    private func randomData(_ count: Int, _ rng: inout SeededGenerator) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+
+    private func temporaryFiles(under path: String) throws -> [String] {
+        try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.split(separator: "/").last?.hasPrefix(".tmp-") == true }
+    }
+
+    /// Pieces of every size, across the 1 MiB write pieces and ending off the alignment,
+    /// come back byte for byte under the committed name, and nothing is visible before.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func streamedObjectReadsBackWhole(seed: UInt64) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storage = try LocalStorage.create(at: directory.appending("repo"))
+        var rng = SeededGenerator(seed: seed)
+        let writer = try #require(try storage.makeStreamWriter())
+        var expected = Data()
+        for _ in 0..<12 {
+            let piece = randomData(Int.random(in: 1...(600 << 10), using: &rng), &rng)
+            try await writer.write(piece)
+            expected.append(piece)
+        }
+        #expect(writer.count == expected.count)
+        #expect(try await storage.list(.data).isEmpty, "a streamed object is invisible until committed")
+        let name = ObjectName(.data, String(format: "%064x", seed))
+        try await writer.commit(as: name)
+        try await storage.flush()
+        #expect(try await storage.get(name) == expected)
+        #expect(try await storage.stat(name)?.size == expected.count)
+        #expect(try await storage.list(.data).map(\.name) == [name])
+        #expect(try temporaryFiles(under: storage.root) == [])
+    }
+
+    /// An abandoned object, and one committed under a bad name, leave nothing behind.
+    @Test func abandonedAndBadlyNamedObjectsLeaveNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storage = try LocalStorage.create(at: directory.appending("repo"))
+        var rng = SeededGenerator(seed: 9)
+        let abandoned = try #require(try storage.makeStreamWriter())
+        try await abandoned.write(randomData(3 << 20, &rng))
+        await abandoned.abandon()
+        let misnamed = try #require(try storage.makeStreamWriter())
+        try await misnamed.write(randomData(1000, &rng))
+        let error = await #expect(throws: LifeboatError.self) { try await misnamed.commit(as: ObjectName(.data, "../escape")) }
+        #expect(error?.code == .invalidArgument)
+        let wrongKind = try #require(try storage.makeStreamWriter())
+        try await wrongKind.write(randomData(1000, &rng))
+        let kindError = await #expect(throws: LifeboatError.self) {
+            try await wrongKind.commit(as: ObjectName(.index, String(repeating: "ab", count: 32)))
+        }
+        #expect(kindError?.code == .invalidArgument)
+        #expect(try await storage.list(.data).isEmpty)
+        #expect(try await storage.list(.index).isEmpty)
+        #expect(try temporaryFiles(under: storage.root) == [])
+    }
+}
