@@ -15,6 +15,23 @@ public struct PruneReport: Sendable, Codable {
     public var bytesFreed: Int64 = 0
     /// Index files replaced by a new one.
     public var indexFilesReplaced = 0
+    /// Temporary files of writes a crash or kill cut short, deleted once an hour old
+    /// (local repositories).
+    public var temporaryFilesRemoved = 0
+
+    /// An empty report.
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        packsDeleted = try c.decode(Int.self, forKey: .packsDeleted)
+        packsRewritten = try c.decode(Int.self, forKey: .packsRewritten)
+        blobsRemoved = try c.decode(Int.self, forKey: .blobsRemoved)
+        bytesFreed = try c.decode(Int64.self, forKey: .bytesFreed)
+        indexFilesReplaced = try c.decode(Int.self, forKey: .indexFilesReplaced)
+        // Reports recorded before this field existed (job results in the catalog) lack it.
+        temporaryFilesRemoved = try c.decodeIfPresent(Int.self, forKey: .temporaryFilesRemoved) ?? 0
+    }
 }
 
 extension Repository {
@@ -146,11 +163,19 @@ extension Repository {
             if !rewritten.contains(name) { report.packsDeleted += 1 }
             report.bytesFreed += Int64(size)
         }
+        // Under the exclusive lock no write of this repository is in flight; an hour of age
+        // still spares a writer whose lock was wrongly judged stale.
+        if let local = storage as? LocalStorage {
+            report.temporaryFilesRemoved = try local.removeStaleTemporaryFiles(olderThan: Self.staleTemporaryAge)
+        }
         logger.info(
             "prune finished",
             metadata: ["prune.packs_deleted": "\(report.packsDeleted)", "prune.packs_rewritten": "\(report.packsRewritten)"])
         return report
     }
+
+    /// Age after which prune deletes a `.tmp-` file of a local repository.
+    static let staleTemporaryAge: TimeInterval = 3600
 
     /// Every blob any snapshot needs: trees, chunk lists and chunks.
     func usedBlobs(index: ChunkIndex) async throws -> Set<ObjectID> {

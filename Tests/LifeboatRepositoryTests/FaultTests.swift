@@ -148,6 +148,29 @@ import Testing
         #expect(clean.errors.isEmpty)
     }
 
+    /// A kill leaves the pack being streamed as a `.tmp-` file; prune deletes such files
+    /// once they are an hour old and leaves younger ones (a write may still be going on).
+    @Test func pruneDeletesOldTemporaryFilesOnly() async throws {
+        let t = try await TestRepository()
+        defer { t.dir.remove() }
+        let source = try Self.makeNode(t)
+        _ = try await t.repo.backup(paths: [source], options: BackupOptions())
+        let old = t.repoPath + "/data/.tmp-0123456789abcdef"
+        let young = t.repoPath + "/data/.tmp-fedcba9876543210"
+        let oldInFanOut = t.repoPath + "/index/.tmp-00000000000000aa"
+        for path in [old, young, oldInFanOut] { try Data(repeating: 7, count: 5000).write(to: URL(fileURLWithPath: path)) }
+        let twoHoursAgo = Date().addingTimeInterval(-7200)
+        for path in [old, oldInFanOut] {
+            try FileManager.default.setAttributes([.modificationDate: twoHoursAgo], ofItemAtPath: path)
+        }
+        let report = try await t.repo.prune()
+        #expect(report.temporaryFilesRemoved == 2)
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(!FileManager.default.fileExists(atPath: oldInFanOut))
+        #expect(FileManager.default.fileExists(atPath: young))
+        #expect(try await t.repo.check(readData: true).errors.isEmpty)
+    }
+
     @Test func forgetAndPruneKeepWhatSnapshotsNeed() async throws {
         let t = try await TestRepository()
         defer { t.dir.remove() }
