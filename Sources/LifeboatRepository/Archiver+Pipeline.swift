@@ -33,6 +33,8 @@ extension Archiver {
     /// A batch between reading and committing.
     struct BatchState {
         var batch: ChunkBatch
+        /// The file position (chunk number) of the batch's first chunk.
+        var first = 0
         let starts: [Int]
         var ids: [ObjectID]
         var idPartsLeft: Int
@@ -55,8 +57,10 @@ extension Archiver {
     /// Runs a file's batches through the pipeline; appends their chunk references to
     /// `list` and returns the content's SHA-256 state and size.
     func pipeline(
-        _ batcher: any ChunkBatcher, relative: String, list: inout ChunkListWriter, uploads: inout Uploads
+        _ batcher: any ChunkBatcher, relative: String, parent: ParentChunks?, list: inout ChunkListWriter, uploads: inout Uploads
     ) async throws -> (StreamingSHA256, Int64) {
+        var parent = parent
+        var chunksRead = 0
         var reader: (any ChunkBatcher)? = batcher
         var atEnd = false
         var batches: [Int: BatchState] = [:]
@@ -88,7 +92,10 @@ extension Archiver {
                     if let batch, !batch.lengths.isEmpty {
                         let number = nextRead
                         nextRead += 1
-                        batches[number] = Self.hashParts(batch, number: number, key: key, group: &group)
+                        var state = Self.hashParts(batch, number: number, key: key, group: &group)
+                        state.first = chunksRead
+                        chunksRead += batch.lengths.count
+                        batches[number] = state
                     } else if batch == nil {
                         atEnd = true
                     }
@@ -107,7 +114,10 @@ extension Archiver {
                 // known as pending by the time that batch is decided.
                 while var state = batches[nextDecide], state.idPartsLeft == 0, !state.decided {
                     state.decided = true
-                    state.sealPartsLeft = try decide(state, number: nextDecide, key: key, contexts: contexts, group: &group)
+                    let known =
+                        await parent?.ids(from: state.first, count: state.ids.count, repo: repo, index: index) ?? []
+                    state.sealPartsLeft = try decide(
+                        state, parentIDs: known, number: nextDecide, key: key, contexts: contexts, group: &group)
                     batches[nextDecide] = state
                     nextDecide += 1
                 }
@@ -169,15 +179,19 @@ extension Archiver {
         return BatchState(batch: batch, starts: starts, ids: [ObjectID](repeating: Self.unhashed, count: n), idPartsLeft: parts)
     }
 
-    /// Picks a batch's new chunks (not in the index, not pending), marks them pending and
-    /// starts sealing them in frames, in parts of similar size; returns the part count.
+    /// Picks a batch's new chunks (not the parent's chunk at the same position, not
+    /// pending, not in the index), marks them pending and starts sealing them in frames, in
+    /// parts of similar size; returns the part count.
     private func decide(
-        _ state: BatchState, number: Int, key: MasterKey, contexts: ZstdContextPool,
+        _ state: BatchState, parentIDs: [ObjectID?], number: Int, key: MasterKey, contexts: ZstdContextPool,
         group: inout ThrowingTaskGroup<StageOutput, any Error>
     ) throws -> Int {
         var fresh: [Int] = []
         var freshBytes = 0
-        for (i, id) in state.ids.enumerated() where try !pendingIDs.contains(id) && !index.contains(id) {
+        for (i, id) in state.ids.enumerated() {
+            if i < parentIDs.count, parentIDs[i] == id { continue }
+            if pendingIDs.contains(id) { continue }
+            if try index.contains(id) { continue }
             pendingIDs.insert(id)
             fresh.append(i)
             freshBytes += state.batch.lengths[i]

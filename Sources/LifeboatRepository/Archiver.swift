@@ -273,13 +273,17 @@ final class Archiver {
         } else {
             batcher = ContentDefinedBatcher(fd: fd, path: path, chunker: chunker)
         }
-        try await archiveContent(batcher, relative: relative, node: &node, uploads: &uploads)
+        // Pages equal to the parent's at the same position need no index lookup.
+        let previous = sniffed != nil && parent?.format == sniffed?.format.rawValue ? ParentChunks(parent) : nil
+        try await archiveContent(batcher, relative: relative, parent: previous, node: &node, uploads: &uploads)
     }
 
     /// Stores a batcher's chunks and records the content's chunks, size and SHA-256 in `node`.
-    private func archiveContent(_ batcher: any ChunkBatcher, relative: String, node: inout TreeNode, uploads: inout Uploads) async throws {
+    private func archiveContent(
+        _ batcher: any ChunkBatcher, relative: String, parent: ParentChunks? = nil, node: inout TreeNode, uploads: inout Uploads
+    ) async throws {
         var list = ChunkListWriter()
-        let (sha, size) = try await pipeline(batcher, relative: relative, list: &list, uploads: &uploads)
+        let (sha, size) = try await pipeline(batcher, relative: relative, parent: parent, list: &list, uploads: &uploads)
         try await list.finish(into: &node, archiver: self, uploads: &uploads)
         // A live database's captured image (WAL included) can differ from its file size.
         node.size = size

@@ -49,7 +49,11 @@ final class PackHeaderCache: Sendable {
 
 extension Repository {
     /// Where a blob is: its pack from the index, its offset and length from the pack header.
-    func locate(_ id: ObjectID, index: ChunkIndex) async throws -> BlobLocation {
+    ///
+    /// With `cacheHeader` false a header read for this blob is searched and dropped, not
+    /// kept: for reads scattered over many packs (a backup reading its parent's chunk lists),
+    /// where keeping headers would only hold memory.
+    func locate(_ id: ObjectID, index: ChunkIndex, cacheHeader: Bool = true) async throws -> BlobLocation {
         // A cached pack counts only if this index names it (a prune since may have deleted it).
         if let (pack, header, e) = headerCache.find(id), index.number(of: pack) != nil {
             return try location(of: e, in: pack, header: header)
@@ -64,6 +68,17 @@ extension Repository {
         } else {
             let tail = try await storage.getRange(ObjectName(.data, pack.hex), offset: Int(index.headerOffsets[number]), length: 1 << 26)
             let list = try PackFormat.readHeader(of: tail, key: key, name: pack.hex, baseOffset: Int(index.headerOffsets[number]))
+            if !cacheHeader {
+                guard let e = list.first(where: { $0.id == id }) else {
+                    throw LifeboatError(.corrupted, "pack data/\(pack.hex) does not hold blob \(id.short) although the index says so")
+                }
+                guard let first = list.first(where: { $0.offset == e.offset && $0.inner == 0 }) else {
+                    throw LifeboatError(.corrupted, "pack data/\(pack.hex): the frame at offset \(e.offset) has no first member")
+                }
+                return BlobLocation(
+                    pack: pack, offset: Int(e.offset), length: Int(e.length), type: e.type, rawLength: Int(e.rawLength),
+                    inner: Int(e.inner), binding: first.id)
+            }
             header = PackHeaderCache.Header(
                 entries: Dictionary(list.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), bindings: PackEntry.frameBindings(list))
             headerCache.store(pack, header)

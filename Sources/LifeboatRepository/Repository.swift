@@ -138,8 +138,8 @@ public final class Repository: Sendable {
     // MARK: Blobs
 
     /// Reads, decrypts and checks one blob; the result's keyed id must equal `id`.
-    func readBlob(_ id: ObjectID, index: ChunkIndex, expectedLength: Int? = nil) async throws -> [UInt8] {
-        let loc = try await locate(id, index: index)
+    func readBlob(_ id: ObjectID, index: ChunkIndex, expectedLength: Int? = nil, cacheHeader: Bool = true) async throws -> [UInt8] {
+        let loc = try await locate(id, index: index, cacheHeader: cacheHeader)
         let frame: [UInt8]
         if let cached = frameCache.cached(pack: loc.pack, offset: loc.offset) {
             frame = cached
@@ -147,7 +147,7 @@ public final class Repository: Sendable {
             let sealed = try await storage.getRange(ObjectName(.data, loc.pack.hex), offset: loc.offset, length: loc.length)
             frame = try openFrame(sealed, binding: loc.binding, pack: loc.pack)
             // A frame of several blobs is read again for its next member (copy, single files).
-            if frame.count > loc.rawLength { frameCache.store(frame, pack: loc.pack, offset: loc.offset) }
+            if cacheHeader, frame.count > loc.rawLength { frameCache.store(frame, pack: loc.pack, offset: loc.offset) }
         }
         if let expectedLength, expectedLength != loc.rawLength {
             throw LifeboatError(
