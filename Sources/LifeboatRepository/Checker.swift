@@ -34,26 +34,30 @@ struct Checker {
     let repo: Repository
     let progress: any ProgressReporter
     var report = CheckReport()
-    /// Every blob the index lists, with the pack and entry that hold it.
-    var blobs: [ObjectID: (pack: ObjectID, entry: PackEntry)] = [:]
-    var indexedPacks: [ObjectID: [PackEntry]] = [:]
+    /// Every blob the index lists and the first pack holding it, in bounded memory.
+    var index = ChunkIndex()
+    /// Per pack the index lists: the end of its last blob, and one digest of its entry
+    /// list per index file listing it (the same list gives the same digest), so the pack's
+    /// header can be compared without holding every entry in memory.
+    var indexedPacks: [ObjectID: (end: Int, digests: Set<ObjectID>)] = [:]
 
     init(repo: Repository, progress: any ProgressReporter) {
         self.repo = repo
         self.progress = progress
     }
 
+    /// An order-independent digest of a pack's entry list (duplicates counted once).
+    static func digest(_ entries: [PackEntry]) -> ObjectID {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entries.count * PackEntry.encodedSize)
+        for e in Set(entries).sorted(by: { ($0.offset, $0.inner, $0.id) < ($1.offset, $1.inner, $1.id) }) { e.encode(into: &bytes) }
+        return Digest.sha256(bytes)
+    }
+
     mutating func run(readData: Bool) async throws {
         try await checkKeySlots()
         try await loadIndexes()
         let stored = try await checkPacksPresent()
-        var index = ChunkIndex(capacity: blobs.count)
-        for (id, where_) in blobs {
-            try index.insert(
-                PackEntry(
-                    type: where_.entry.type, id: id, offset: where_.entry.offset, length: where_.entry.length,
-                    rawLength: where_.entry.rawLength, inner: where_.entry.inner), pack: where_.pack)
-        }
         try await checkSnapshots(index: index)
         if readData { try await readPacks(stored) }
     }
@@ -68,30 +72,37 @@ struct Checker {
     }
 
     private mutating func loadIndexes() async throws {
-        for id in try await repo.listIDs(.index) {
+        let files = try await repo.storage.list(.index).compactMap { info in ObjectID(hex: info.name.name).map { ($0, info.size) } }
+        index = ChunkIndex(capacity: files.reduce(0) { $0 + $1.1 / (PackEntry.encodedSize - 4) } + 1024)
+        for (id, _) in files {
             do {
                 let file = try IndexFile.decode(try await repo.getObject(.index, id), name: "index/\(id.hex)")
                 for pack in file.packs {
-                    indexedPacks[pack.id, default: []] += pack.entries
-                    for e in pack.entries where blobs[e.id] == nil { blobs[e.id] = (pack.id, e) }
+                    let end = pack.entries.map { Int($0.offset) + Int($0.length) }.max() ?? 0
+                    var known = indexedPacks[pack.id] ?? (0, [])
+                    known.end = Swift.max(known.end, end)
+                    known.digests.insert(Self.digest(pack.entries))
+                    indexedPacks[pack.id] = known
+                    for e in pack.entries { try index.insert(e, pack: pack.id) }
                 }
             } catch let e as LifeboatError {
                 report.errors.append(e.message)
             }
         }
-        report.blobs = blobs.count
+        try index.consolidate()
+        report.blobs = index.count
     }
 
     private mutating func checkPacksPresent() async throws -> [ObjectInfo] {
         let stored = try await repo.storage.list(.data)
         report.packs = stored.count
         let present = Dictionary(stored.map { ($0.name.name, $0.size) }, uniquingKeysWith: { a, _ in a })
-        for (pack, entries) in indexedPacks {
+        for (pack, known) in indexedPacks {
             guard let size = present[pack.hex] else {
                 report.errors.append("pack data/\(pack.hex) is listed in the index but missing from storage")
                 continue
             }
-            let end = entries.map { Int($0.offset) + Int($0.length) }.max() ?? 0
+            let end = known.end
             if end > size {
                 report.errors.append("pack data/\(pack.hex) is \(size) bytes but the index places a blob up to byte \(end)")
             }
@@ -140,11 +151,21 @@ struct Checker {
                     for list in node.chunkLists ?? [] where try !index.contains(list) {
                         throw LifeboatError(.corrupted, "chunk list \(list.short) is missing")
                     }
-                    let refs = try await repo.chunks(of: node, index: index)
-                    if let missing = try refs.first(where: { try !index.contains($0.id) }) {
-                        throw LifeboatError(.corrupted, "chunk \(missing.id.short) is missing")
+                    // A list blob at a time, so a huge file's chunk list is never whole in memory.
+                    var total = 0
+                    var pieces: [[ChunkRef]] = node.chunks.map { [$0] } ?? []
+                    var lists = (node.chunkLists ?? [])[...]
+                    while true {
+                        if pieces.isEmpty, let list = lists.popFirst() {
+                            let bytes = try await repo.readBlob(list, index: index, cacheHeader: false)
+                            pieces = [try ChunkList.decode(bytes, name: list.short)]
+                        }
+                        guard let refs = pieces.popLast() else { break }
+                        if let missing = try refs.first(where: { try !index.contains($0.id) }) {
+                            throw LifeboatError(.corrupted, "chunk \(missing.id.short) is missing")
+                        }
+                        total += refs.reduce(0) { $0 + $1.length }
                     }
-                    let total = refs.reduce(0) { $0 + $1.length }
                     if Int64(total) != node.size ?? Int64(total) {
                         throw LifeboatError(.corrupted, "chunks add up to \(total) bytes, the file is \(node.size ?? 0)")
                     }
@@ -218,7 +239,7 @@ struct Checker {
                 continue
             }
             checkFrames(entries, in: data, pack: packID)
-            if let indexed = indexedPacks[packID], Set(indexed) != Set(entries) {
+            if let indexed = indexedPacks[packID], indexed.digests != [Self.digest(entries)] {
                 report.errors.append("pack \(info.name): its header and the index disagree about its blobs")
             }
         }

@@ -1,10 +1,11 @@
 import Foundation
 import LifeboatCore
-import LifeboatRepository
 import LifeboatStorage
 import LifeboatTestSupport
 import Logging
 import Testing
+
+@testable import LifeboatRepository
 
 @Suite struct FaultTests {
     /// A small node directory with a few files of several chunks.
@@ -146,6 +147,40 @@ import Testing
         #expect(third.warnings.isEmpty)
         let clean = try await t.repo.check(readData: true)
         #expect(clean.errors.isEmpty)
+    }
+
+    /// An index that says something else than a pack's header about its blobs, and an
+    /// index naming a pack that is gone, are both reported by name.
+    @Test func indexAndPackDisagreementsAreNamed() async throws {
+        let t = try await TestRepository()
+        defer { t.dir.remove() }
+        let source = try Self.makeNode(t)
+        _ = try await t.repo.backup(paths: [source], options: BackupOptions())
+        #expect(try await t.repo.check(readData: true).errors.isEmpty)
+        // Rewrite the index with one entry's plaintext length changed, sealed properly.
+        var rewritten = IndexFile()
+        var changedPack: ObjectID?
+        for id in try await t.repo.listIDs(.index) {
+            var file = try IndexFile.decode(try await t.repo.getObject(.index, id), name: id.hex)
+            if changedPack == nil, let p = file.packs.indices.first {
+                file.packs[p].entries[0].rawLength += 1
+                changedPack = file.packs[p].id
+            }
+            rewritten.packs += file.packs
+            try await t.storage.delete(ObjectName(.index, id.hex))
+        }
+        try await t.repo.putObject(.index, rewritten.encode(), compress: false)
+        let pack = try #require(changedPack)
+        let report = try await t.repo.check(readData: true)
+        #expect(
+            report.errors.contains { $0.contains("data/\(pack.hex)") && $0.contains("header and the index disagree") },
+            "\(report.errors)")
+        // The pack goes missing: named as listed but missing.
+        try await t.storage.delete(ObjectName(.data, pack.hex))
+        let missing = try await t.repo.check(readData: false)
+        #expect(
+            missing.errors.contains { $0.contains("data/\(pack.hex) is listed in the index but missing from storage") }, "\(missing.errors)"
+        )
     }
 
     /// A kill leaves the pack being streamed as a `.tmp-` file; prune deletes such files
