@@ -97,6 +97,24 @@ enum PackFormat {
     /// Written by this version; format 1 (no frames, no `inner`) is still read.
     static let version: UInt8 = 2
 
+    /// A pack's tail for these entries: the sealed header and its length.
+    static func tail(for entries: [PackEntry], key: MasterKey) throws -> Data {
+        var tail = try key.seal(headerPlaintext(entries))
+        var length = UInt32(tail.count).littleEndian
+        withUnsafeBytes(of: &length) { tail.append(contentsOf: $0) }
+        return tail
+    }
+
+    /// The entries of a sealed frame of several blobs at `offset`, each member given as
+    /// (type, id, raw length, inner offset).
+    static func frameEntries(offset: Int, length: Int, members: [FrameMember]) -> [PackEntry] {
+        members.map {
+            PackEntry(
+                type: $0.type, id: $0.id, offset: UInt32(offset), length: UInt32(length), rawLength: UInt32($0.rawLength),
+                inner: UInt32($0.inner))
+        }
+    }
+
     /// The pack's header plaintext.
     static func headerPlaintext(_ entries: [PackEntry]) -> [UInt8] {
         var out = headerMagic
@@ -168,24 +186,15 @@ struct PackBuilder {
     /// Appends a sealed frame of several blobs, each given as (type, id, raw length, inner
     /// offset); the first must be the member at inner offset 0 the frame is sealed bound to.
     mutating func appendFrame(_ sealed: Data, members: [FrameMember]) {
-        let offset = UInt32(bytes.count)
-        for m in members {
-            entries.append(
-                PackEntry(
-                    type: m.type, id: m.id, offset: offset, length: UInt32(sealed.count), rawLength: UInt32(m.rawLength),
-                    inner: UInt32(m.inner)))
-        }
+        entries += PackFormat.frameEntries(offset: bytes.count, length: sealed.count, members: members)
         bytes.append(sealed)
     }
 
     /// Seals the header onto the pack and returns its id, bytes and entries.
     mutating func finish(key: MasterKey) throws -> (id: ObjectID, data: Data, entries: [PackEntry]) {
-        let header = try key.seal(PackFormat.headerPlaintext(entries))
-        let tailStart = bytes.count
-        bytes.append(header)
-        var length = UInt32(header.count).littleEndian
-        withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
-        return (PackFormat.name(ofTail: bytes[tailStart...]), bytes, entries)
+        let tail = try PackFormat.tail(for: entries, key: key)
+        bytes.append(tail)
+        return (PackFormat.name(ofTail: tail), bytes, entries)
     }
 }
 
@@ -231,22 +240,15 @@ struct OpenPack: Sendable {
 
     /// Appends a sealed frame of several blobs (see ``PackBuilder/appendFrame(_:members:)``).
     mutating func appendFrame(_ sealed: Data, members: [FrameMember]) async throws {
-        let offset = UInt32(size)
+        let offset = size
         try await put(sealed)
-        for m in members {
-            entries.append(
-                PackEntry(
-                    type: m.type, id: m.id, offset: offset, length: UInt32(sealed.count), rawLength: UInt32(m.rawLength),
-                    inner: UInt32(m.inner)))
-        }
+        entries += PackFormat.frameEntries(offset: offset, length: sealed.count, members: members)
     }
 
     /// Seals the header onto the pack and stores it (unsynced: the storage's `flush` makes
     /// it durable); returns its id, size and entries.
     func finish(key: MasterKey) async throws -> (id: ObjectID, size: Int, entries: [PackEntry]) {
-        var tail = try key.seal(PackFormat.headerPlaintext(entries))
-        var length = UInt32(tail.count).littleEndian
-        withUnsafeBytes(of: &length) { tail.append(contentsOf: $0) }
+        let tail = try PackFormat.tail(for: entries, key: key)
         let id = PackFormat.name(ofTail: tail)
         if let stream {
             do {
