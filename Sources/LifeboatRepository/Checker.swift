@@ -72,9 +72,9 @@ struct Checker {
     }
 
     private mutating func loadIndexes() async throws {
-        let files = try await repo.storage.list(.index).compactMap { info in ObjectID(hex: info.name.name).map { ($0, info.size) } }
-        index = ChunkIndex(capacity: files.reduce(0) { $0 + $1.1 / (PackEntry.encodedSize - 4) } + 1024)
-        for (id, _) in files {
+        let (files, bound) = try await repo.indexFiles()
+        index = ChunkIndex(capacity: bound + 1024)
+        for id in files {
             do {
                 let file = try IndexFile.decode(try await repo.getObject(.index, id), name: "index/\(id.hex)")
                 for pack in file.packs {

@@ -108,7 +108,11 @@ struct ChunkIndex: Sendable {
 
     private func lookup(_ k0: UInt64, _ k1: UInt32) throws -> UInt32? {
         let (i, found) = probe(k0, k1)
-        if found { return slots[i].pack }
+        return found ? slots[i].pack : try lookupInRuns(k0, k1)
+    }
+
+    /// The pack of a key moved to the runs on disk, read only when the filter lets it pass.
+    private func lookupInRuns(_ k0: UInt64, _ k1: UInt32) throws -> UInt32? {
         guard !runs.isEmpty, filter.mayContain(k0, k1) else { return nil }
         for run in runs.reversed() {
             if let pack = try run.pack(k0: k0, k1: k1) { return pack }
@@ -133,7 +137,7 @@ struct ChunkIndex: Sendable {
         let k1 = IndexRecord.key1(entry.id)
         let (i, found) = probe(k0, k1)
         if found { return }
-        if !runs.isEmpty, filter.mayContain(k0, k1), try runs.contains(where: { try $0.pack(k0: k0, k1: k1) != nil }) { return }
+        if try lookupInRuns(k0, k1) != nil { return }
         slots[i] = Slot(k0: k0, k1: k1, pack: number)
         recent += 1
         count += 1

@@ -121,10 +121,9 @@ public final class Repository: Sendable {
     /// The filter is sized from the index files' sizes (an upper bound on their entry
     /// count) plus `extra`.
     func loadIndex(reserve extra: Int = 0) async throws -> ChunkIndex {
-        let files = try await storage.list(.index).compactMap { info in ObjectID(hex: info.name.name).map { ($0, info.size) } }
-        let bound = files.reduce(0) { $0 + $1.1 / (PackEntry.encodedSize - 4) }
+        let (files, bound) = try await indexFiles()
         var index = ChunkIndex(capacity: bound + extra + 1024)
-        for (id, _) in files {
+        for id in files {
             let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
             for pack in file.packs {
                 for entry in pack.entries { try index.insert(entry, pack: pack.id) }
@@ -133,6 +132,12 @@ public final class Repository: Sendable {
         try index.consolidate()
         try index.reserve(extra)
         return index
+    }
+
+    /// The index files' ids, and an upper bound on their entry count (from their sizes).
+    func indexFiles() async throws -> (ids: [ObjectID], entryBound: Int) {
+        let files = try await storage.list(.index).compactMap { info in ObjectID(hex: info.name.name).map { ($0, info.size) } }
+        return (files.map(\.0), files.reduce(0) { $0 + $1.1 / (PackEntry.encodedSize - 4) })
     }
 
     // MARK: Blobs
