@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -37,14 +37,15 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "LifeboatStorage", dependencies: ["LifeboatCore"], swiftSettings: strict),
+        .target(name: "LifeboatProcess", dependencies: ["LifeboatCore"], swiftSettings: strict),
         .target(
-            name: "LifeboatSources",
+            name: "LifeboatChunking",
             dependencies: ["LifeboatCore", "CSQLite"],
             swiftSettings: strict),
         .target(
             name: "LifeboatRepository",
             dependencies: [
-                "LifeboatCore", "LifeboatCrypto", "LifeboatStorage", "LifeboatSources", "CZstd",
+                "LifeboatCore", "LifeboatCrypto", "LifeboatStorage", "LifeboatProcess", "LifeboatChunking", "CZstd",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -80,8 +81,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "LifeboatStores",
-            dependencies: ["LifeboatCore", "LifeboatRepository", "LifeboatConfig"],
+            name: "LifeboatDatabases",
+            dependencies: ["LifeboatCore", "LifeboatProcess", "LifeboatRepository", "LifeboatConfig"],
             swiftSettings: strict),
         .target(
             name: "LifeboatIdentity",
@@ -98,28 +99,49 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "LifeboatDaemon",
+            name: "LifeboatJobs",
             dependencies: [
                 "LifeboatCore", "LifeboatConfig", "LifeboatCatalog", "LifeboatRepository", "LifeboatStorage", "LifeboatS3",
-                "LifeboatCrypto", "LifeboatIdentity", "LifeboatStores",
+                "LifeboatCrypto", "LifeboatIdentity", "LifeboatDatabases",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LifeboatServer",
+            dependencies: [
+                "LifeboatCore", "LifeboatConfig", "LifeboatCatalog", "LifeboatRepository", "LifeboatJobs", "LifeboatIdentity",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["API/openapi.json"],
+            swiftSettings: strict,
+            plugins: ["EmbedOpenAPIDocument"]),
+        .executableTarget(
+            name: "embed-text",
             swiftSettings: strict),
+        .plugin(
+            name: "EmbedOpenAPIDocument",
+            capability: .buildTool(),
+            dependencies: ["embed-text"]),
         .target(
             name: "LifeboatTestSupport",
-            dependencies: ["LifeboatCore", "LifeboatStorage"],
+            dependencies: ["LifeboatCore", "LifeboatStorage", "LifeboatProcess"],
             swiftSettings: strict),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
                 "LifeboatCore", "LifeboatRepository", "LifeboatStorage", "LifeboatCrypto", "LifeboatS3", "LifeboatConfig",
-                "LifeboatDaemon", "LifeboatCatalog", "LifeboatIdentity",
+                "LifeboatJobs", "LifeboatServer", "LifeboatCatalog", "LifeboatIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,8 +158,8 @@ let package = Package(
             dependencies: ["LifeboatStorage", "LifeboatTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "LifeboatSourcesTests",
-            dependencies: ["LifeboatSources", "LifeboatTestSupport", "CSQLite"],
+            name: "LifeboatChunkingTests",
+            dependencies: ["LifeboatChunking", "LifeboatTestSupport", "CSQLite"],
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatRepositoryTests",
@@ -164,9 +186,9 @@ let package = Package(
             dependencies: ["lifeboat-demo-node", "LifeboatTestSupport", "CSQLite"],
             swiftSettings: strict),
         .testTarget(
-            name: "LifeboatStoresTests",
+            name: "LifeboatDatabasesTests",
             dependencies: [
-                "LifeboatStores", "LifeboatRepository", "LifeboatConfig", "LifeboatStorage", "LifeboatTestSupport",
+                "LifeboatDatabases", "LifeboatProcess", "LifeboatRepository", "LifeboatConfig", "LifeboatStorage", "LifeboatTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -182,9 +204,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "LifeboatDaemonTests",
+            name: "LifeboatServerTests",
             dependencies: [
-                "LifeboatDaemon", "LifeboatTestSupport", "LifeboatConfig", "LifeboatCatalog", "LifeboatCore", "CSQLite",
+                "LifeboatServer", "LifeboatJobs", "LifeboatTestSupport", "LifeboatConfig", "LifeboatCatalog", "LifeboatCore", "CSQLite",
                 "LifeboatIdentity", "LifeboatRepository",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -195,6 +217,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "LifeboatProcessTests",
+            dependencies: ["LifeboatProcess", "LifeboatCore", "LifeboatTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
             name: "LifeboatFaultTests",
             dependencies: [
                 "lifeboat", "LifeboatS3", "LifeboatRepository", "LifeboatStorage", "LifeboatCore", "LifeboatTestSupport",
@@ -203,7 +229,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatCLITests",
-            dependencies: ["lifeboat", "LifeboatTestSupport"],
+            dependencies: ["lifeboat", "LifeboatTestSupport", "LifeboatProcess"],
             swiftSettings: strict),
     ]
 )

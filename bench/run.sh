@@ -38,5 +38,7 @@ if [[ ",$tools," == *",lifeboat,"* && -z "$lifeboat" ]]; then
   extra=(--lifeboat "$package_root/.build-release/release/lifeboat")
 fi
 
-LIFEBOAT_BENCH=1 "$package_root/scripts/install-deps"
+"$package_root/scripts/install-deps" --for bench
+# moto_server (for --s3) lives in the project's virtual environment.
+export PATH="${LIFEBOAT_VENV:-$package_root/.build/venv}/bin:$PATH"
 exec python3 "$bench_dir/$script" "${extra[@]+"${extra[@]}"}" "$@"

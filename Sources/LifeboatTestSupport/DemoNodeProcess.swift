@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+import LifeboatProcess
 
 #if canImport(Glibc)
     import Glibc
@@ -69,14 +70,14 @@ public final class DemoNodeProcess: @unchecked Sendable {
         let logPath = scratch + ".log"
         let portFile = scratch + ".port"
         defer { unlink(portFile) }
-        let pipe = try ChildProcess.makePipe()
+        let pipe = try makePipe()
         let command =
             [binary, "--datadir", datadir, "--listen", "127.0.0.1:0", "--port-file", portFile, "--exit-when-stdin-closes"]
             + arguments
         let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let processID: pid_t
         do {
-            processID = try ChildProcess.spawn(command, environment: merged, output: logPath, input: pipe.read)
+            processID = try LoggedProcess.spawn(command, environment: merged, output: logPath, input: pipe.read)
         } catch let error as LifeboatError {
             close(pipe.read)
             close(pipe.write)
@@ -85,7 +86,7 @@ public final class DemoNodeProcess: @unchecked Sendable {
         close(pipe.read)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let status = ChildProcess.exitStatus(processID) {
+            if let status = LoggedProcess.exitStatus(processID) {
                 close(pipe.write)
                 let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 unlink(logPath)
@@ -99,7 +100,7 @@ public final class DemoNodeProcess: @unchecked Sendable {
             }
             usleep(50_000)
         }
-        ChildProcess.stop(processID, signal: SIGKILL, grace: 0)
+        LoggedProcess.stop(processID, signal: SIGKILL, grace: 0)
         close(pipe.write)
         let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         unlink(logPath)
@@ -120,19 +121,19 @@ public final class DemoNodeProcess: @unchecked Sendable {
     /// (0 for a clean shutdown, 128+N after signal N).
     @discardableResult
     public func terminate(timeout: TimeInterval = 15) -> Int32 {
-        finish { ChildProcess.stop(processID, signal: SIGTERM, grace: timeout) }
+        finish { LoggedProcess.stop(processID, signal: SIGTERM, grace: timeout) }
     }
 
     /// Sends SIGKILL (a crash) and reaps the process; returns 137 unless it had already exited.
     @discardableResult
     public func kill() -> Int32 {
-        finish { ChildProcess.stop(processID, signal: SIGKILL, grace: 0) }
+        finish { LoggedProcess.stop(processID, signal: SIGKILL, grace: 0) }
     }
 
     /// The exit status once the node has ended, nil while it runs.
     public var exitStatus: Int32? {
         lock.withLock {
-            if finalStatus == nil { finalStatus = ChildProcess.exitStatus(processID) }
+            if finalStatus == nil { finalStatus = LoggedProcess.exitStatus(processID) }
             return finalStatus
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+import LifeboatProcess
 
 #if canImport(Glibc)
     import Glibc
@@ -69,9 +70,9 @@ public final class MotoServer: @unchecked Sendable {
         }
         guard shouldStop else { return }
         // The watchdog goes first, so it can never signal a reused process id.
-        ChildProcess.stop(watchdogID, signal: SIGKILL, grace: 0)
+        LoggedProcess.stop(watchdogID, signal: SIGKILL, grace: 0)
         close(lifeline)
-        ChildProcess.stop(serverID, grace: 5)
+        LoggedProcess.stop(serverID, grace: 5)
         unlink(logPath)
     }
 
@@ -88,7 +89,8 @@ public final class MotoServer: @unchecked Sendable {
         let serverID: pid_t
         do {
             // A file, not a pipe: moto logs every request and would block on a full pipe nobody reads.
-            serverID = try ChildProcess.spawn(["moto_server", "-H", "127.0.0.1", "-p", String(port)], environment: merged, output: logPath)
+            serverID = try LoggedProcess.spawn(
+                ["moto_server", "-H", "127.0.0.1", "-p", String(port)], environment: merged, output: logPath)
         } catch let error as LifeboatError {
             unlink(logPath)
             throw LifeboatError(
@@ -98,17 +100,17 @@ public final class MotoServer: @unchecked Sendable {
         // dies before stop(): no server outlives a crashed test run.
         var lifeline: [Int32] = [-1, -1]
         guard pipe(&lifeline) == 0 else {
-            ChildProcess.stop(serverID, signal: SIGKILL, grace: 0)
+            LoggedProcess.stop(serverID, signal: SIGKILL, grace: 0)
             throw LifeboatError(.io, "could not create a pipe for the moto_server watchdog: \(String(cString: strerror(errno)))")
         }
         for descriptor in lifeline { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         let watchdogID: pid_t
         do {
-            watchdogID = try ChildProcess.spawn(
+            watchdogID = try LoggedProcess.spawn(
                 ["/bin/sh", "-c", "read _ignored; kill -9 \(serverID) 2>/dev/null"], environment: merged, output: "/dev/null",
                 input: lifeline[0])
         } catch {
-            ChildProcess.stop(serverID, signal: SIGKILL, grace: 0)
+            LoggedProcess.stop(serverID, signal: SIGKILL, grace: 0)
             close(lifeline[0])
             close(lifeline[1])
             throw error
@@ -117,7 +119,7 @@ public final class MotoServer: @unchecked Sendable {
         let server = MotoServer(serverID: serverID, watchdogID: watchdogID, lifeline: lifeline[1], port: port, logPath: logPath)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let status = ChildProcess.exitStatus(serverID) {
+            if let status = LoggedProcess.exitStatus(serverID) {
                 let output = server.log()
                 server.stop()
                 if status == 127 || output.contains("No module named") {

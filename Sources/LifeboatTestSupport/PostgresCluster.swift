@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+import LifeboatProcess
 
 #if canImport(Glibc)
     import Glibc
@@ -85,7 +86,7 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         let port = try freeLoopbackPort()
         let log = directory + "/server.log"
-        let serverID = try ChildProcess.spawn(
+        let serverID = try LoggedProcess.spawn(
             asServer(
                 "postgres",
                 [
@@ -93,14 +94,14 @@ public final class PostgresCluster: @unchecked Sendable {
                     "full_page_writes=off",
                 ]),
             environment: ProcessInfo.processInfo.environment, output: log)
-        let pipe = try ChildProcess.makePipe()
+        let pipe = try makePipe()
         let watchdogID: pid_t
         do {
-            watchdogID = try ChildProcess.spawn(
+            watchdogID = try LoggedProcess.spawn(
                 ["/bin/sh", "-c", "read _ignored; kill -QUIT \(serverID) 2>/dev/null"], environment: ProcessInfo.processInfo.environment,
                 output: "/dev/null", input: pipe.read)
         } catch {
-            ChildProcess.stop(serverID, signal: SIGQUIT, grace: 5)
+            LoggedProcess.stop(serverID, signal: SIGQUIT, grace: 5)
             close(pipe.read)
             close(pipe.write)
             throw error
@@ -109,7 +110,7 @@ public final class PostgresCluster: @unchecked Sendable {
         let cluster = PostgresCluster(port: port, directory: directory, serverID: serverID, watchdogID: watchdogID, lifeline: pipe.write)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let status = ChildProcess.exitStatus(serverID) {
+            if let status = LoggedProcess.exitStatus(serverID) {
                 let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 cluster.stop()
                 throw LifeboatError(.io, "postgres exited with status \(status) before accepting connections:\n\(output)")
@@ -138,9 +139,9 @@ public final class PostgresCluster: @unchecked Sendable {
             return !stopped
         }
         guard shouldStop else { return }
-        ChildProcess.stop(watchdogID, signal: SIGKILL, grace: 0)
+        LoggedProcess.stop(watchdogID, signal: SIGKILL, grace: 0)
         close(lifeline)
-        ChildProcess.stop(serverID, signal: SIGINT, grace: 10)
+        LoggedProcess.stop(serverID, signal: SIGINT, grace: 10)
     }
 
     /// Runs a command to its end with `input` on stdin; its output, trimmed; throws with it on failure.
@@ -157,11 +158,11 @@ public final class PostgresCluster: @unchecked Sendable {
             inputDescriptor = open(scratch + ".in", O_RDONLY | O_CLOEXEC)
         }
         defer { if let inputDescriptor { close(inputDescriptor) } }
-        let processID = try ChildProcess.spawn(
+        let processID = try LoggedProcess.spawn(
             arguments, environment: ProcessInfo.processInfo.environment, output: scratch + ".out", input: inputDescriptor)
         var status: Int32?
         while status == nil {
-            status = ChildProcess.exitStatus(processID)
+            status = LoggedProcess.exitStatus(processID)
             if status == nil { usleep(5_000) }
         }
         let output = ((try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? "").trimmingCharacters(

@@ -3,7 +3,8 @@ import Foundation
 import LifeboatCatalog
 import LifeboatConfig
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 import Logging
 
 /// `lifeboat catalog rebuild`: recreates the backup history from the repositories.

@@ -2,7 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1

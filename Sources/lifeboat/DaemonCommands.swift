@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
 import LifeboatRepository
+import LifeboatServer
 
 /// `lifeboat status`: every node with its last results and next runs, from the daemon.
 struct StatusCommand: AsyncParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 
 /// `lifeboat doctor [NODE]`: the troubleshooting checks, each finding with its remedy; exits 1 on an error finding.
 struct DoctorCommand: AsyncParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 
 /// `lifeboat node restore`: the whole restore runbook of a node, run by the daemon.
 struct NodeCommand: AsyncParsableCommand {

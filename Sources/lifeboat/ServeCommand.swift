@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import LifeboatConfig
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 import Logging
 
 /// `lifeboat serve`: the daemon — schedules, jobs, the REST API and metrics.

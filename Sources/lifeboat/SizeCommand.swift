@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
-import LifeboatDaemon
+import LifeboatJobs
+import LifeboatServer
 
 /// `lifeboat size [NODE]`: storage sizing from the daemon, the naive formula beside what is measured.
 struct SizeCommand: AsyncParsableCommand {

@@ -1,0 +1,358 @@
+import Foundation
+import LifeboatCatalog
+import LifeboatConfig
+import LifeboatCore
+import LifeboatDatabases
+import LifeboatRepository
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A whole-node restore asked for through the API or `lifeboat node restore`.
+public struct NodeRestoreRequest: Sendable, Hashable, Codable {
+    /// The node.
+    public var node: String
+    /// A snapshot id (or prefix) or `latest`.
+    public var backup: String
+    /// The repository to read from; the node's first backup repository unless given.
+    public var repository: String?
+    /// An identity dump to restore the keys from, by name or snapshot id.
+    public var identityDump: String?
+    /// The age identity file (on the daemon's host) that decrypts the dump.
+    public var identityFile: String?
+    /// Canton: write a restore kit for this new participant identifier (never used by the node before).
+    public var newParticipantId: String?
+    /// Canton: where the restore kit goes (new or empty); next to the datadir by default.
+    public var restoreKitDirectory: String?
+
+    /// Creates a request.
+    public init(
+        node: String, backup: String = "latest", repository: String? = nil, identityDump: String? = nil, identityFile: String? = nil,
+        newParticipantId: String? = nil, restoreKitDirectory: String? = nil
+    ) {
+        self.node = node
+        self.backup = backup
+        self.repository = repository
+        self.identityDump = identityDump
+        self.identityFile = identityFile
+        self.newParticipantId = newParticipantId
+        self.restoreKitDirectory = restoreKitDirectory
+    }
+
+    /// Decodes an API body: every key optional, `backup` defaulting to `latest`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        node = try c.decodeIfPresent(String.self, forKey: .node) ?? ""
+        backup = try c.decodeIfPresent(String.self, forKey: .backup) ?? "latest"
+        repository = try c.decodeIfPresent(String.self, forKey: .repository)
+        identityDump = try c.decodeIfPresent(String.self, forKey: .identityDump)
+        identityFile = try c.decodeIfPresent(String.self, forKey: .identityFile)
+        newParticipantId = try c.decodeIfPresent(String.self, forKey: .newParticipantId)
+        restoreKitDirectory = try c.decodeIfPresent(String.self, forKey: .restoreKitDirectory)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory
+    }
+}
+
+/// One step of a restore runbook as plans and reports show it.
+public struct RunbookStep: Sendable, Hashable, Codable {
+    /// A short id, e.g. `stop`.
+    public var id: String
+    /// What the step does for this node.
+    public var description: String
+    /// `planned`, `done`, `skipped`, `warning` or `failed`.
+    public var status: String
+    /// What happened, when it ran.
+    public var message: String?
+}
+
+/// Restores keys from an identity dump into a node (provided by the identity module).
+public typealias IdentityRestoreFunction =
+    @Sendable (_ node: NodeConfiguration, _ repository: Repository, _ dump: String, _ identityFile: String) async throws -> String
+
+/// The restore runbook: check, stage and verify the backup, stop the node, move its data
+/// aside (kept for rollback until success), put the backup in place, restore keys, start
+/// the node, wait for it, send the reprocess calls its version needs, and wait until its
+/// diagnostics match those recorded at backup time.
+struct NodeRestoreRunbook: Sendable {
+    let node: NodeConfiguration
+    let request: NodeRestoreRequest
+    let repository: Repository
+    let repositoryName: String
+    let identityRestore: IdentityRestoreFunction?
+    /// The job catalog, which remembers participant identifiers handed out in Canton restore kits.
+    var catalog: Catalog?
+    let logger: Logger
+
+    /// Where a job keeps the node's previous data until the restore succeeds.
+    static func rollbackDirectory(datadir: String, node: String, job: JobID) -> String {
+        let parent = (datadir as NSString).deletingLastPathComponent
+        return "\(parent)/.lifeboat-rollback-\(node)-job\(job)"
+    }
+
+    static func stagingDirectory(datadir: String, node: String, job: JobID) -> String {
+        let parent = (datadir as NSString).deletingLastPathComponent
+        return "\(parent)/.lifeboat-staging-\(node)-job\(job)"
+    }
+
+    var controller: NodeController { NodeController(node: node) }
+    var client: NodeClient? { node.control?.url.map(NodeClient.init(base:)) }
+
+    /// The steps for this node, none run.
+    func plan(snapshot: SnapshotRecord?) -> [RunbookStep] {
+        let datadir = node.datadir ?? "(no datadir)"
+        let entries = NodeProfiles.replacedEntries(node)
+        let reprocess = NodeProfiles.reprocessTypes(node)
+        var steps: [RunbookStep] = []
+        func add(_ id: String, _ text: String) { steps.append(RunbookStep(id: id, description: text, status: "planned")) }
+        let which = snapshot.map { "\($0.id.short) of \(ISO8601.format($0.snapshot.time))" } ?? request.backup
+        add("check", "check prerequisites: backup \(which) in \(repositoryName) readable, space for it, identity dump present")
+        add("stage", "restore the backup into a staging directory next to \(datadir) and verify every file")
+        add("stop", "stop the node (\(controller.stopDescription)) and wait until it has released its files")
+        add("move-aside", "move \(entries.joined(separator: ", ")) aside as a rollback copy (kept until the restore succeeds)")
+        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure")
+        add("restore-side-files", node.profile == .nuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
+        add("restore-keys", restoreKeysDescription)
+        add("start", "start the node (\(controller.startDescription ?? "not configured"))")
+        add("wait-healthy", client.map { "wait until \($0.base)/status answers 200" } ?? "no control.url: cannot check the node")
+        add(
+            "reprocess",
+            reprocess.isEmpty
+                ? "no reprocess calls needed (\(node.profile.rawValue) \(node.version ?? ""))"
+                : "POST reprocess for " + reprocess.joined(separator: ", "))
+        add("verify", "wait until /status/diagnostics matches what was recorded at backup time")
+        return steps
+    }
+
+    /// Runs the steps; `report` is told of each step as it starts. Throws at the first failed
+    /// step, naming it; the rollback copy is then left in place for `--rollback`.
+    func run(job: JobID, report: @Sendable (Int, RunbookStep) async -> Void, progress: any ProgressReporter) async throws -> [RunbookStep] {
+        guard let datadir = node.datadir else {
+            throw LifeboatError(.invalidArgument, "node \(node.name) has no datadir to restore into")
+        }
+        let record = try await repository.findSnapshot(request.backup, node: node.name, kind: .state)
+        var steps = plan(snapshot: record)
+        let rollback = Self.rollbackDirectory(datadir: datadir, node: node.name, job: job)
+        let staging = Self.stagingDirectory(datadir: datadir, node: node.name, job: job)
+        let fm = FileManager.default
+        var index = 0
+        func begin(_ id: String) async {
+            index = steps.firstIndex { $0.id == id } ?? index
+            steps[index].status = "running"
+            await report(index, steps[index])
+        }
+        func done(_ status: String = "done", _ message: String? = nil) {
+            steps[index].status = status
+            steps[index].message = message
+        }
+        do {
+            await begin("check")
+            var notes: [String] = []
+            let needed = record.snapshot.summary.bytes
+            if let free = Self.freeBytes((datadir as NSString).deletingLastPathComponent), free < needed + needed / 10 {
+                throw LifeboatError(
+                    .noSpace, "\(ByteText.format(free)) free next to \(datadir), the backup needs \(ByteText.format(needed)) plus 10 %")
+            }
+            if request.identityDump == nil && node.identity != nil {
+                notes.append("WARNING: no identity dump given; if the node's keys are lost too it cannot recover without one")
+            }
+            if request.identityDump != nil && request.identityFile == nil {
+                throw LifeboatError(.invalidArgument, "an identity dump was given without an identity file to decrypt it")
+            }
+            try await checkCantonRequest()
+            done(
+                notes.isEmpty ? "done" : "warning",
+                notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
+
+            await begin("stage")
+            try? fm.removeItem(atPath: staging)
+            var options = RestoreOptions(target: staging)
+            options.force = false
+            let restored = try await repository.restore(record, options: options, progress: progress)
+            guard restored.failures.isEmpty else {
+                throw LifeboatError(
+                    .corrupted, "the backup does not restore cleanly: " + restored.failures.prefix(3).joined(separator: "; "))
+            }
+            let verification = try await repository.verifyRestored(record, target: staging)
+            guard verification.mismatches.isEmpty else {
+                throw LifeboatError(
+                    .corrupted, "staged files differ from the backup: " + verification.mismatches.prefix(3).joined(separator: "; "))
+            }
+            // The snapshot holds the datadir's layout, or absolute paths when stores live elsewhere.
+            let stagedDatadir =
+                fm.fileExists(atPath: staging + datadir) && !record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
+                ? staging + datadir : staging
+            done("done", "\(restored.files) files, \(ByteText.format(restored.bytes)) verified")
+
+            await begin("stop")
+            try await controller.stop()
+            done()
+
+            await begin("move-aside")
+            try fm.createDirectory(atPath: rollback, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var moved: [String] = []
+            // Streamed database dumps are restored into their servers, not into the datadir.
+            let streamed = Set((record.snapshot.streams ?? []).compactMap { $0.split(separator: "/").first.map(String.init) })
+            let incoming = ((try? fm.contentsOfDirectory(atPath: stagedDatadir)) ?? []).filter {
+                $0 != ".lifeboat" && !streamed.contains($0)
+            }
+            for entry in Set(NodeProfiles.replacedEntries(node) + incoming).sorted() where fm.fileExists(atPath: datadir + "/" + entry) {
+                try Self.move(datadir + "/" + entry, to: rollback + "/" + entry)
+                moved.append(entry)
+            }
+            done("done", moved.isEmpty ? "nothing to move aside" : "moved \(moved.joined(separator: ", ")) to \(rollback)")
+
+            await begin("restore-stores")
+            try fm.createDirectory(atPath: datadir, withIntermediateDirectories: true)
+            for entry in incoming.sorted() {
+                try Self.move(stagedDatadir + "/" + entry, to: datadir + "/" + entry)
+            }
+            // Databases in the declared order (Canton: the validator app before the participant).
+            let databases = try await restoreDatabases(record)
+            let restoredText = (incoming.sorted() + databases).joined(separator: ", ")
+            done("done", "restored \(restoredText)")
+
+            await begin("restore-side-files")
+            if node.profile == .nuts {
+                let issuers = "vcr/trusted_issuers.yaml"
+                if fm.fileExists(atPath: datadir + "/" + issuers) {
+                    done("done", "\(issuers) restored from the backup")
+                } else if fm.fileExists(atPath: rollback + "/" + issuers) {
+                    try fm.createDirectory(atPath: datadir + "/vcr", withIntermediateDirectories: true)
+                    try fm.copyItem(atPath: rollback + "/" + issuers, toPath: datadir + "/" + issuers)
+                    done("warning", "\(issuers) was not in the backup; copied the node's previous one")
+                } else {
+                    done("warning", "\(issuers) is neither in the backup nor on the node; add it as a file store")
+                }
+            } else {
+                done("skipped", "side files were restored with the stores")
+            }
+
+            await begin("restore-keys")
+            if restoresCantonIdentity, let dump = request.identityDump, let file = request.identityFile {
+                let outcome = try await cantonIdentity(
+                    dump: dump, identityFile: file, job: job, recordedParticipant: Self.recordedParticipant(stagedDatadir))
+                done(outcome.status, outcome.message)
+            } else if let dump = request.identityDump, let file = request.identityFile {
+                guard let identityRestore else { throw LifeboatError(.unsupported, "identity restore is not available in this build") }
+                done("done", try await identityRestore(node, repository, dump, file))
+            } else {
+                done(node.identity == nil ? "skipped" : "warning", "no identity dump given; keys left as they are")
+            }
+
+            await begin("start")
+            if controller.startDescription == nil {
+                done("warning", "no start command configured: start the node yourself")
+            } else {
+                try await controller.start()
+                done()
+            }
+
+            await begin("wait-healthy")
+            if let client {
+                try await controller.waitFor("\(client.base)/status to answer 200") { await client.isUp() }
+                done()
+            } else {
+                done("skipped", "no control.url")
+            }
+
+            await begin("reprocess")
+            let types = NodeProfiles.reprocessTypes(node)
+            if let client, !types.isEmpty {
+                for type in types { try await client.reprocess(type) }
+                done("done", "sent \(types.joined(separator: ", "))")
+            } else {
+                done("skipped", types.isEmpty ? "none needed" : "no control.url to send them to")
+            }
+
+            await begin("verify")
+            let recordedPath = stagedDatadir + "/.lifeboat/diagnostics.json"
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            if let client, let data = fm.contents(atPath: recordedPath),
+                let recorded = try? decoder.decode(RecordedDiagnostics.self, from: data)
+            {
+                let last = DifferenceBox()
+                do {
+                    try await controller.waitFor("the diagnostics to match the backup's") {
+                        guard let now = try? await client.diagnostics() else { return false }
+                        let differences = diagnosticsDifferences(recorded: recorded.diagnostics, current: now)
+                        last.set(differences)
+                        return differences.isEmpty
+                    }
+                } catch {
+                    throw LifeboatError(.io, "diagnostics still differ from the backup's: " + last.get().prefix(5).joined(separator: "; "))
+                }
+                done("done", "diagnostics match those recorded at \(ISO8601.format(recorded.capturedAt))")
+            } else {
+                done("skipped", client == nil ? "no control.url" : "the backup recorded no diagnostics")
+            }
+            try? fm.removeItem(atPath: staging)
+            try? fm.removeItem(atPath: rollback)
+            return steps
+        } catch {
+            done("failed", (error as? LifeboatError)?.message ?? "\(error)")
+            await report(index, steps[index])
+            try? fm.removeItem(atPath: staging)
+            let message = (error as? LifeboatError)?.message ?? "\(error)"
+            let hint =
+                fm.fileExists(atPath: rollback) ? "; the previous data is kept in \(rollback): lifeboat node restore --rollback \(job)" : ""
+            throw LifeboatError((error as? LifeboatError)?.code ?? .io, "step \(steps[index].id) failed: \(message)\(hint)")
+        }
+    }
+
+    /// Puts the data a failed (or unwanted) restore moved aside back in place.
+    static func rollback(node: NodeConfiguration, job: JobID, logger: Logger) async throws -> String {
+        guard let datadir = node.datadir else { throw LifeboatError(.invalidArgument, "node \(node.name) has no datadir") }
+        let rollback = rollbackDirectory(datadir: datadir, node: node.name, job: job)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: rollback) else {
+            throw LifeboatError(.notFound, "no rollback copy for job \(job) (\(rollback)); it is removed once a restore succeeds")
+        }
+        let controller = NodeController(node: node)
+        try await controller.stop()
+        let entries = try fm.contentsOfDirectory(atPath: rollback).sorted()
+        for entry in entries {
+            try? fm.removeItem(atPath: datadir + "/" + entry)
+            try move(rollback + "/" + entry, to: datadir + "/" + entry)
+        }
+        // Entries the restore added that were not there before go too.
+        for entry in NodeProfiles.replacedEntries(node) where !entries.contains(entry) {
+            try? fm.removeItem(atPath: datadir + "/" + entry)
+        }
+        try fm.removeItem(atPath: rollback)
+        if controller.startDescription != nil { try await controller.start() }
+        return "put back \(entries.joined(separator: ", ")) from \(rollback)"
+    }
+
+    static func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw LifeboatError(.io, "cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func freeBytes(_ path: String) -> Int64? {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return nil }
+        return Int64(s.f_bavail) * Int64(s.f_frsize)
+    }
+}
+
+/// The latest differences seen while waiting.
+final class DifferenceBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: [String] = []
+    func set(_ v: [String]) { lock.withLock { value = v } }
+    func get() -> [String] { lock.withLock { value } }
+}
+
+/// The node's diagnostics as recorded at backup time (`.lifeboat/diagnostics.json` in the snapshot).
+struct RecordedDiagnostics: Codable {
+    var capturedAt: Date
+    var url: String
+    var diagnostics: JSONValue
+}

@@ -1,0 +1,17 @@
+import CZstd
+import Foundation
+import LifeboatCore
+import Synchronization
+
+/// Decompression contexts shared by restore and check workers.
+final class ZstdDecompressionPool: Sendable {
+    private let free = Mutex<[ZstdDecompressionContext]>([])
+
+    func take() -> ZstdDecompressionContext {
+        free.withLock { $0.popLast() } ?? ZstdDecompressionContext()
+    }
+
+    func give(_ context: ZstdDecompressionContext) {
+        free.withLock { $0.append(context) }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Hummingbird
+import LifeboatCatalog
+import LifeboatConfig
+import LifeboatCore
+import LifeboatJobs
+import LifeboatRepository
+
+/// The route handlers' shared work.
+struct API: Sendable {
+    let daemon: Daemon
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(ISO8601.format(date))
+        }
+        return e
+    }()
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try Self.encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func ready() async throws -> Response {
+        do {
+            _ = try await daemon.catalog.jobs(limit: 1)
+        } catch {
+            throw Problem(.serviceUnavailable, "the catalog cannot be read")
+        }
+        return try json(["status": "ready"])
+    }
+
+    func metrics() async -> Response {
+        let text = await Metrics.render(daemon)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Parameters
+
+    func nodeName(_ context: APIContext) throws -> String {
+        let name = try context.parameters.require("node")
+        guard daemon.configuration.node(named: name) != nil else {
+            throw Problem(
+                .notFound, "no node named \"\(name)\" (configured: \(daemon.configuration.nodes.map(\.name).joined(separator: ", ")))")
+        }
+        return name
+    }
+
+    static func kind(_ text: String) -> JobKind? {
+        switch text.lowercased() {
+        case "backup", "backups", "state": .backup
+        case "identity", "identity-dumps", "identity-dump": .identity
+        default: nil
+        }
+    }
+
+    func scheduleKey(_ context: APIContext) throws -> (String, JobKind) {
+        let node = try nodeName(context)
+        let text = try context.parameters.require("kind")
+        guard let kind = Self.kind(text) else {
+            throw Problem(.notFound, "\"\(text)\" is not a schedule; a node has the schedules backup and identity")
+        }
+        return (node, kind)
+    }
+
+    func kindParameter(_ request: Request, default fallback: JobKind?) throws -> JobKind? {
+        guard let text = request.uri.queryParameters.get("kind") else { return fallback }
+        guard let kind = JobKind.allCases.first(where: { $0.rawValue == text }) ?? Self.kind(text) else {
+            throw Problem(
+                .unprocessableContent, "kind \"\(text)\" is not one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                field: "kind")
+        }
+        return kind
+    }
+
+    func limitParameter(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return 50 }
+        guard let limit = Int(text), (1...1000).contains(limit) else {
+            throw Problem(.unprocessableContent, "limit \"\(text)\" must be a number from 1 to 1000", field: "limit")
+        }
+        return limit
+    }
+
+    func job(_ context: APIContext) async throws -> Job {
+        let text = try context.parameters.require("id")
+        guard let id = JobID(text) else { throw Problem(.notFound, "\"\(text)\" is not a job id (a number)") }
+        guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "no job \(text)") }
+        return job
+    }
+
+    /// Refuses identity work for a node whose configuration has no identity source: a plan
+    /// or a dump could only fail later, every time.
+    func requireIdentitySource(_ node: String, kind: JobKind) throws {
+        guard kind == .identity, daemon.configuration.node(named: node)?.identity == nil else { return }
+        throw Problem(
+            .unprocessableContent,
+            "node \(node) has no identity section (source and recipients) in the configuration; add one to lifeboat.yaml first")
+    }
+
+    func parsePlan(_ body: String, kind: JobKind) throws -> BackupPlan {
+        do {
+            return try BackupPlan.parse(
+                body, kind: kind == .identity ? .identity : .state, repositories: daemon.configuration.repositories.map(\.name))
+        } catch let problem as PlanProblem {
+            throw Problem(.unprocessableContent, problem.description, field: problem.field.isEmpty ? nil : problem.field)
+        }
+    }
+
+    func restoreRequest(_ body: RestoreBody, node: String) throws -> RestoreRequest {
+        guard let target = body.target, !target.isEmpty else {
+            throw Problem(.unprocessableContent, "target: give the directory to restore into", field: "target")
+        }
+        guard target.hasPrefix("/") else {
+            throw Problem(.unprocessableContent, "target: \"\(target)\" must be an absolute path", field: "target")
+        }
+        if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
+            throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
+        }
+        let snapshot = body.snapshot ?? "latest"
+        guard snapshot == "latest" || (snapshot.count >= 4 && snapshot.allSatisfy(\.isHexDigit)) else {
+            throw Problem(
+                .unprocessableContent, "snapshot: \"\(snapshot)\" is not a snapshot id (hex, at least 4 characters) or latest",
+                field: "snapshot")
+        }
+        return RestoreRequest(node: node, snapshot: snapshot, repository: body.repository, target: target, force: body.force ?? false)
+    }
+
+    func submit(_ request: JobRequest, context: APIContext) async throws -> Response {
+        let job = try await daemon.runner.submit(request, trigger: .api, detail: context.tokenName.map { "token \($0)" })
+        var response = try json(JobView(job), status: .accepted)
+        response.headers[.location] = "/api/v1/jobs/\(job.id)"
+        return response
+    }
+
+    // MARK: Views
+
+    func nodes() async throws -> [NodeView] {
+        var out: [NodeView] = []
+        for node in daemon.configuration.nodes { out.append(try await self.node(node.name)) }
+        return out
+    }
+
+    func node(_ name: String) async throws -> NodeView {
+        guard let node = daemon.configuration.node(named: name) else { throw Problem(.notFound, "no node named \"\(name)\"") }
+        let now = daemon.clock.now()
+        var schedules: [ScheduleView] = []
+        var lastJobs: [String: JobView] = [:]
+        var lastSuccess: [String: JobView] = [:]
+        var warnings: [String] = []
+        for kind in Scheduler.scheduledKinds {
+            let schedule = try await daemon.scheduler.schedule(node: name, kind: kind)
+            schedules.append(ScheduleView(schedule, now: now))
+            let last = try await daemon.catalog.lastJob(node: name, kind: kind)
+            let success = try await daemon.catalog.lastJob(node: name, kind: kind, state: .completed)
+            if let last { lastJobs[kind.rawValue] = JobView(last) }
+            if let success { lastSuccess[kind.rawValue] = JobView(success) }
+            if let last, last.state == .failed { warnings.append("the last \(kind) failed: \(last.errorMessage ?? "no reason recorded")") }
+            if let plan = schedule.plan, !schedule.paused, let period = plan.schedule.expectedPeriod(now: now) {
+                let since = success?.endedAt ?? daemon.startedAt
+                if now.timeIntervalSince(since) > 2 * period + 60 {
+                    warnings.append("\(kind) is overdue: no successful run since \(ISO8601.format(since))")
+                }
+            }
+        }
+        warnings += await Pairing.problems(node: node, daemon: daemon, now: now)
+        return NodeView(
+            name: node.name, profile: node.profile.rawValue, datadir: node.datadir,
+            stores: node.stores.map { StoreView(type: $0.typeName, path: $0.path) }, schedules: schedules, lastJobs: lastJobs,
+            lastSuccess: lastSuccess, warnings: warnings)
+    }
+
+    func snapshots(node: String, kind: JobKind?) async throws -> [SnapshotView] {
+        let snapshotKind: SnapshotKind = kind == .identity ? .identity : .state
+        var byID: [String: SnapshotView] = [:]
+        for rc in daemon.configuration.repositories {
+            guard let repo = try? await daemon.repositories.repository(rc.name) else { continue }
+            for record in try await repo.snapshots() where record.snapshot.node == node && record.snapshot.kind == snapshotKind {
+                // A copy in another repository has its own id; it is the same backup as its origin.
+                let hex = record.snapshot.origin?.snapshot.hex ?? record.id.hex
+                if byID[hex] != nil {
+                    byID[hex]?.repositories.append(rc.name)
+                } else {
+                    byID[hex] = SnapshotView(
+                        id: hex, shortId: record.id.short, time: record.snapshot.time, kind: snapshotKind.rawValue,
+                        bytes: record.snapshot.summary.bytes, files: record.snapshot.summary.files, repositories: [rc.name])
+                }
+            }
+        }
+        return byID.values.sorted { $0.time > $1.time }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import LifeboatCatalog
+import LifeboatConfig
+import LifeboatCore
+import LifeboatJobs
+import LifeboatRepository
+import NIOFoundationCompat
+
+/// The REST API under `/api/v1`, `/healthz`, `/readyz` and `/metrics`.
+public enum APIRouter {
+    /// Every route as `METHOD PATH`, in the order the OpenAPI document lists them (a test keeps both in step).
+    public static let routes: [String] =
+        [
+            "GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json",
+            "GET /api/v1/nodes", "GET /api/v1/nodes/{node}",
+            "GET /api/v1/nodes/{node}/schedules/{kind}", "PUT /api/v1/nodes/{node}/schedules/{kind}",
+            "DELETE /api/v1/nodes/{node}/schedules/{kind}", "POST /api/v1/nodes/{node}/schedules/{kind}/pause",
+            "POST /api/v1/nodes/{node}/schedules/{kind}/resume",
+            "GET /api/v1/nodes/{node}/history", "GET /api/v1/nodes/{node}/snapshots",
+            "POST /api/v1/nodes/{node}/backups", "POST /api/v1/nodes/{node}/identity-dumps",
+            "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
+            "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
+            "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
+        ] + IdentityRoutes.routes + ConsoleRouter.routes
+
+    /// Builds the router.
+    public static func build(_ daemon: Daemon) -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BearerAuthMiddleware(tokens: daemon.configuration.api.tokens))
+        let api = API(daemon: daemon)
+
+        router.get("/healthz") { _, _ in try api.json(["status": "ok"]) }
+        router.get("/readyz") { _, _ in try await api.ready() }
+        router.get("/metrics") { _, _ in await api.metrics() }
+        router.get("/api/v1/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+
+        let v1 = router.group("/api/v1")
+        v1.get("/nodes") { _, context in
+            try context.require(.viewer)
+            return try api.json(try await api.nodes())
+        }
+        v1.get("/nodes/{node}") { _, context in
+            try context.require(.viewer)
+            return try api.json(try await api.node(try api.nodeName(context)))
+        }
+        v1.get("/nodes/{node}/schedules/{kind}") { _, context in
+            try context.require(.viewer)
+            let (node, kind) = try api.scheduleKey(context)
+            return try api.json(ScheduleView(try await daemon.scheduler.schedule(node: node, kind: kind), now: daemon.clock.now()))
+        }
+        v1.put("/nodes/{node}/schedules/{kind}") { request, context in
+            try context.require(.operator)
+            let (node, kind) = try api.scheduleKey(context)
+            try api.requireIdentitySource(node, kind: kind)
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            let plan = try api.parsePlan(String(buffer: body), kind: kind)
+            let existed = try await daemon.scheduler.schedule(node: node, kind: kind).plan != nil
+            let view = ScheduleView(try await daemon.scheduler.setPlan(plan, node: node, kind: kind), now: daemon.clock.now())
+            return try api.json(view, status: existed ? .ok : .created)
+        }
+        v1.delete("/nodes/{node}/schedules/{kind}") { _, context in
+            try context.require(.operator)
+            let (node, kind) = try api.scheduleKey(context)
+            guard try await daemon.scheduler.schedule(node: node, kind: kind).plan != nil else {
+                throw Problem(.notFound, "node \(node) has no \(kind) schedule")
+            }
+            try await daemon.scheduler.deletePlan(node: node, kind: kind)
+            return Response(status: .noContent)
+        }
+        for (action, paused) in [("pause", true), ("resume", false)] {
+            v1.post("/nodes/{node}/schedules/{kind}/\(action)") { _, context in
+                try context.require(.operator)
+                let (node, kind) = try api.scheduleKey(context)
+                let view = ScheduleView(try await daemon.scheduler.setPaused(paused, node: node, kind: kind), now: daemon.clock.now())
+                return try api.json(view)
+            }
+        }
+        v1.get("/nodes/{node}/history") { request, context in
+            try context.require(.viewer)
+            let node = try api.nodeName(context)
+            let kind = try api.kindParameter(request, default: nil)
+            let limit = try api.limitParameter(request)
+            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, limit: limit)
+            return try api.json(jobs.map(JobView.init))
+        }
+        v1.get("/nodes/{node}/snapshots") { request, context in
+            try context.require(.viewer)
+            let node = try api.nodeName(context)
+            return try api.json(try await api.snapshots(node: node, kind: try api.kindParameter(request, default: .backup)))
+        }
+        v1.post("/nodes/{node}/backups") { _, context in
+            try context.require(.operator)
+            return try await api.submit(.backup(node: try api.nodeName(context)), context: context)
+        }
+        v1.post("/nodes/{node}/identity-dumps") { _, context in
+            try context.require(.operator)
+            let node = try api.nodeName(context)
+            try api.requireIdentitySource(node, kind: .identity)
+            return try await api.submit(.identity(node: node), context: context)
+        }
+        v1.post("/nodes/{node}/verify") { _, context in
+            try context.require(.operator)
+            return try await api.submit(.verify(node: try api.nodeName(context), repository: nil), context: context)
+        }
+        v1.post("/nodes/{node}/restores") { request, context in
+            try context.require(.operator)
+            let node = try api.nodeName(context)
+            var request = request
+            let data = try await request.collectBody(upTo: 64 * 1024)
+            let body = try JSONDecoder().decode(RestoreBody.self, from: Data(buffer: data))
+            return try await api.submit(.restore(try api.restoreRequest(body, node: node)), context: context)
+        }
+        v1.get("/nodes/{node}/restore-plan") { request, context in
+            try context.require(.viewer)
+            let node = try api.nodeName(context)
+            let query = request.uri.queryParameters
+            let plan = try await daemon.executor.nodeRestorePlan(
+                NodeRestoreRequest(
+                    node: node, backup: query.get("backup") ?? "latest", repository: query.get("repository"),
+                    identityDump: query.get("identityDump"), identityFile: query.get("identityFile"),
+                    newParticipantId: query.get("newParticipantId")))
+            return try api.json(plan)
+        }
+        v1.post("/nodes/{node}/node-restores") { request, context in
+            try context.require(.operator)
+            let node = try api.nodeName(context)
+            var request = request
+            let data = try await request.collectBody(upTo: 64 * 1024)
+            var body =
+                data.readableBytes == 0
+                ? NodeRestoreRequest(node: node) : try JSONDecoder().decode(NodeRestoreRequest.self, from: Data(buffer: data))
+            body.node = node
+            if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
+                throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
+            }
+            if body.identityDump != nil && body.identityFile == nil {
+                throw Problem(
+                    .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
+            }
+            return try await api.submit(.nodeRestore(body), context: context)
+        }
+        v1.post("/jobs/{id}/rollback") { _, context in
+            try context.require(.operator)
+            let job = try await api.job(context)
+            guard job.kind == .restore else {
+                throw Problem(.unprocessableContent, "job \(job.id) is a \(job.kind) job; only a node restore can be rolled back")
+            }
+            return try await api.submit(.rollback(node: job.node, job: job.id), context: context)
+        }
+        IdentityRoutes.register(on: v1, api: api)
+        v1.get("/jobs") { request, context in
+            try context.require(.viewer)
+            let query = request.uri.queryParameters
+            let node = query.get("node")
+            let kind = try api.kindParameter(request, default: nil)
+            var state: JobState?
+            if let text = query.get("state") {
+                guard let s = JobState.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+                    throw Problem(
+                        .unprocessableContent,
+                        "state \"\(text)\" is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))",
+                        field: "state")
+                }
+                state = s
+            }
+            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, state: state, limit: try api.limitParameter(request))
+            return try api.json(jobs.map(JobView.init))
+        }
+        v1.get("/jobs/{id}") { _, context in
+            try context.require(.viewer)
+            return try api.json(JobView(try await api.job(context)))
+        }
+        v1.post("/jobs/{id}/cancel") { _, context in
+            try context.require(.operator)
+            let job = try await api.job(context)
+            let after = try await daemon.runner.cancel(job.id)
+            return try api.json(JobView(after), status: .accepted)
+        }
+        ConsoleRouter.register(on: router, daemon: daemon)
+        return router
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import LifeboatCore
+import LifeboatIdentity
+import LifeboatJobs
+import LifeboatServer
+import LifeboatTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The restore runbook end to end with real processes: the demo node (a Nuts stand-in)
+/// under write load, backed up by the daemon, killed and its datadir deleted, restored by
+/// `node-restores`, serving again with the reprocess calls its version needs and the
+/// diagnostics recorded at backup time.
+@Suite(.serialized) struct NodeRestoreTests {
+    struct Setup {
+        let harness: DaemonHarness
+        let node: DemoNodeProcess
+        let pidFile: String
+        let identityFile: String
+    }
+
+    static func setUp(version: String, startCommand: String? = nil) async throws -> Setup {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-runbook")
+        let datadir = dir.appending("nuts")
+        let pidFile = dir.appending("nuts.pid")
+        let node = try DemoNodeProcess.start(
+            datadir: datadir, arguments: ["--nuts-version", version, "--write-interval", "50ms", "--pid-file", pidFile])
+        let identityFile = dir.appending("identity.key")
+        let recipient = try IdentityKeygen.write(to: identityFile)
+        let log = dir.appending("restarted.log")
+        let start =
+            startCommand
+            ?? "nohup \(DemoNodeProcess.binary) --datadir \(datadir) --listen 127.0.0.1:\(node.port) --nuts-version \(version) --pid-file \(pidFile) > \(log) 2>&1 < /dev/null &"
+        var stores = [
+            "{type: sqlite, path: network/data.db}", "{type: sqlite, path: vdr/didstore.db}",
+            "{type: sqlite, path: vcr/backup-issued-credentials.db}", "{type: file, path: vcr/trusted_issuers.yaml}",
+        ]
+        if version == "5.4" {
+            stores += ["{type: sqlite, path: vcr/backup-credentials.db}", "{type: sqlite, path: vcr/backup-revoked-credentials.db}"]
+        }
+        let yaml =
+            DaemonHarness.configHead(in: dir) + """
+
+                nodes:
+                  - name: nuts-1
+                    profile: nuts
+                    version: "\(version)"
+                    datadir: \(datadir)
+                    stores: [\(stores.joined(separator: ", "))]
+                    backups: {interval: 1h, max: 5, repositories: [primary]}
+                    identity:
+                      interval: 1h
+                      max: 5
+                      repositories: [primary]
+                      source: {type: fs, directory: crypto}
+                      recipients: [\(recipient.encoded)]
+                    control:
+                      pid_file: \(pidFile)
+                      start: "\(start.replacingOccurrences(of: "\"", with: "\\\""))"
+                      url: http://127.0.0.1:\(node.port)
+                      timeout: 60s
+                """
+        let harness = try await DaemonHarness(dir: dir, configuration: yaml)
+        return Setup(harness: harness, node: node, pidFile: pidFile, identityFile: identityFile)
+    }
+
+    static func stopRestarted(_ pidFile: String) {
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// Backs up the node with its writes paused (so diagnostics and data agree) and dumps its keys.
+    static func backUp(_ s: Setup) async throws -> (backup: [String: Any], diagnostics: Data) {
+        let h = s.harness
+        // Writes ran for a while; now hold them still for the restore point.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try s.node.post("/internal/demo/v1/workload/pause").status == 200)
+        let diagnostics = try s.node.get("/status/diagnostics", headers: ["Accept": "application/json"]).body
+        let dump = try await h.call(.POST, "/api/v1/nodes/nuts-1/identity-dumps")
+        let dumpJob = try await h.waitForJob(try #require((dump.json as? [String: Any])?["id"] as? Int64))
+        #expect(dumpJob["state"] as? String == "Completed", "\(dumpJob)")
+        let started = try await h.call(.POST, "/api/v1/nodes/nuts-1/backups")
+        let backup = try await h.waitForJob(try #require((started.json as? [String: Any])?["id"] as? Int64))
+        #expect(backup["state"] as? String == "Completed", "\(backup)")
+        return (backup, diagnostics)
+    }
+
+    @Test(arguments: ["5.0", "5.3", "5.4"])
+    func killedNodeWithDeletedDatadirComesBack(version: String) async throws {
+        let s = try await Self.setUp(version: version)
+        let h = s.harness
+        defer {
+            Self.stopRestarted(s.pidFile)
+            s.node.kill()
+            Task { await h.stop() }
+        }
+        let (_, diagnostics) = try await Self.backUp(s)
+
+        // Disaster: the node dies and its datadir is gone, keys included.
+        s.node.kill()
+        try FileManager.default.removeItem(atPath: s.node.datadir)
+
+        let plan = try await h.call(.GET, "/api/v1/nodes/nuts-1/restore-plan", token: DaemonHarness.operatorToken)
+        let steps = try #require(plan.json as? [[String: Any]])
+        #expect(
+            steps.map { $0["id"] as? String ?? "" } == [
+                "check", "stage", "stop", "move-aside", "restore-stores", "restore-side-files", "restore-keys", "start", "wait-healthy",
+                "reprocess", "verify",
+            ])
+        #expect(!FileManager.default.fileExists(atPath: s.node.datadir), "--plan touched nothing")
+
+        let restore = try await h.call(
+            .POST, "/api/v1/nodes/nuts-1/node-restores", body: #"{"identityDump": "latest", "identityFile": "\#(s.identityFile)"}"#)
+        #expect(restore.status == 202, "\(restore.text)")
+        let job = try await h.waitForJob(try #require((restore.json as? [String: Any])?["id"] as? Int64), timeout: 180)
+        #expect(job["state"] as? String == "Completed", "\(job)")
+        #expect(job["error"] == nil, "warnings: \(job)")
+
+        // The node serves again, with the keys back and the data it had.
+        let status = try LoopbackHTTP.request("GET", port: s.node.port, path: "/status")
+        #expect(status.status == 200)
+        let keys = try FileManager.default.contentsOfDirectory(atPath: s.node.datadir + "/crypto").filter { $0.hasSuffix("_private.pem") }
+        #expect(keys.count >= 1)
+        let now = try LoopbackHTTP.request("GET", port: s.node.port, path: "/status/diagnostics", headers: ["Accept": "application/json"])
+        #expect(Self.normalized(now.body) == Self.normalized(diagnostics), "diagnostics differ after restore")
+
+        // Reprocess calls arrived, escaped so that the node decoded the exact types.
+        let log = (try? String(contentsOfFile: s.node.datadir + "/reprocess.log", encoding: .utf8)) ?? ""
+        let types = log.split(separator: "\n").compactMap { line -> String? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+        }
+        let expected = NodeProfiles.nutsReprocessTypes(version: version)
+        #expect(types == expected, "reprocess log: \(log)")
+        if version != "5.4" { #expect(log.contains("%2B") && log.contains("%3B"), "raw queries: \(log)") }
+    }
+
+    @Test func failedStepLeavesARollbackThatPutsTheDataBack() async throws {
+        let s = try await Self.setUp(version: "5.3", startCommand: "echo 'node binary not found' >&2; exit 7")
+        let h = s.harness
+        defer {
+            Self.stopRestarted(s.pidFile)
+            s.node.kill()
+            Task { await h.stop() }
+        }
+        _ = try await Self.backUp(s)
+        // The node keeps running and changes after the backup; the failed restore must not lose that.
+        let marker = s.node.datadir + "/network/after-backup.txt"
+        try Data("written after the backup".utf8).write(to: URL(fileURLWithPath: marker))
+        #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/events"))
+
+        let restore = try await h.call(.POST, "/api/v1/nodes/nuts-1/node-restores", body: "{}")
+        let jobID = try #require((restore.json as? [String: Any])?["id"] as? Int64)
+        let job = try await h.waitForJob(jobID, timeout: 180)
+        #expect(job["state"] as? String == "Failed")
+        let error = job["error"] as? String ?? ""
+        #expect(error.contains("step start failed"), "\(error)")
+        #expect(error.contains("exit status 7"), "\(error)")
+        #expect(error.contains("--rollback \(jobID)"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the restored data is in place")
+        #expect(!FileManager.default.fileExists(atPath: s.node.datadir + "/events"), "events/ was moved aside")
+
+        let rollback = try await h.call(.POST, "/api/v1/jobs/\(jobID)/rollback")
+        #expect(rollback.status == 202, "\(rollback.text)")
+        let rolled = try await h.waitForJob(try #require((rollback.json as? [String: Any])?["id"] as? Int64), timeout: 120)
+        // The start command still fails, so the rollback job reports it — but the data is back first.
+        #expect(FileManager.default.fileExists(atPath: marker), "rollback put the previous data back: \(rolled)")
+        // events/ is never in a backup: only the rollback copy can have brought it back.
+        #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/events"))
+        #expect(try SQLiteProbe.integrityCheck(s.node.datadir + "/network/data.db") == "ok")
+        let again = try await h.call(.POST, "/api/v1/jobs/\(jobID)/rollback")
+        let second = try await h.waitForJob(try #require((again.json as? [String: Any])?["id"] as? Int64))
+        #expect(second["state"] as? String == "Failed")
+        #expect((second["error"] as? String)?.contains("no rollback copy") == true)
+    }
+
+    /// Diagnostics JSON with keys sorted, for comparison.
+    static func normalized(_ data: Data) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: data),
+            let out = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return "" }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
