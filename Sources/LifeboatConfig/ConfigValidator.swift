@@ -84,10 +84,11 @@ final class ConfigValidator {
         }
     }
 
-    /// `api:`: the bearer tokens, unique by name and by hash.
+    /// `api:`: the bearer tokens, unique by name and by hash, and the restore roots.
     func api(_ node: ConfigNode) -> APIConfiguration? {
-        guard let section = mapping(node, keys: ["tokens"]) else { return nil }
-        guard let tokensNode = section["tokens"] else { return APIConfiguration() }
+        guard let section = mapping(node, keys: ["tokens", "restore_roots"]) else { return nil }
+        let roots = section["restore_roots"].flatMap(restoreRoots) ?? []
+        guard let tokensNode = section["tokens"] else { return APIConfiguration(restoreRoots: roots) }
         guard let items = list(tokensNode, of: "tokens ({name, role, sha256})") else { return nil }
         var tokens: [APIToken] = []
         var names: [(key: String, node: ConfigNode)] = []
@@ -105,7 +106,26 @@ final class ConfigValidator {
         }
         requireUnique(names) { "token name \"\($0)\"" }
         requireUnique(hashes) { _ in "this hash" }
-        return APIConfiguration(tokens: tokens)
+        return APIConfiguration(tokens: tokens, restoreRoots: roots)
+    }
+
+    /// `api.restore_roots:`: absolute directories, each named once.
+    func restoreRoots(_ node: ConfigNode) -> [String]? {
+        guard let items = list(node, of: "restore_roots (absolute directories)") else { return nil }
+        var roots: [String] = []
+        var seen: [(key: String, node: ConfigNode)] = []
+        for item in items {
+            guard let text = pathText(item) else { continue }
+            guard text.hasPrefix("/") else {
+                report(item, "\"\(text)\" must be an absolute directory (restore roots are not read relative to anything)")
+                continue
+            }
+            let path = Self.joinPath("/", text)
+            seen.append((path, item))
+            roots.append(path)
+        }
+        requireUnique(seen) { "restore root \"\($0)\"" }
+        return roots
     }
 
     /// A SHA-256 in hex, lowercased.

@@ -125,6 +125,12 @@ public struct JobExecutor: Sendable {
         }
         let backupOptions = options
         let repo = try await repositories.repository(primary)
+        // Fail fast, before anything is written, when a repository cannot hold the run.
+        for name in names {
+            guard let rc = configuration.repository(named: name) else { continue }
+            let target = name == primary ? repo : try await repositories.repository(name)
+            try SpacePreflight.check(node: node, repository: rc, records: try await target.snapshots())
+        }
         let result = try await gate.with(primary, exclusive: false) {
             try await retryingWhileLocked { try await repo.backup(paths: paths, options: backupOptions, progress: progress) }
         }

@@ -76,7 +76,7 @@ public final class Repository: Sendable {
     func sealObject(_ plaintext: [UInt8], compress: Bool) throws -> Data {
         let payload: [UInt8]
         if compress {
-            let context = Compression.compressionContexts.take()
+            let context = try Compression.compressionContexts.take()
             defer { Compression.compressionContexts.give(context) }
             payload = plaintext.withUnsafeBytes { Compression.encode($0, context: context) }
         } else {

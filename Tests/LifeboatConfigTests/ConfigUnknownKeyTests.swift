@@ -17,7 +17,7 @@ import Testing
         ),
         Case(
             yaml: minimalYAML + "\napi:\n  token: []\n",
-            expected: #"lifeboat.yaml:16: api: unknown key "token" (expected one of: tokens)"#),
+            expected: #"lifeboat.yaml:16: api: unknown key "token" (expected one of: tokens, restore_roots)"#),
         Case(
             yaml: minimalYAML
                 + "\napi:\n  tokens:\n    - name: ops\n      role: admin\n      hash: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",

@@ -76,8 +76,13 @@ import Testing
             Task { await h.stop() }
         }
 
-        // Writes run for a while; then they are held still for the restore point.
-        try await Task.sleep(for: .milliseconds(1500))
+        // Writes run until the participant holds a few contracts (a loaded machine writes
+        // slower); then they are held still for the restore point.
+        let writing = Date().addingTimeInterval(30)
+        while Date() < writing {
+            if let counts = Self.stores(try node.get("/status/diagnostics").body), (counts["participant#contracts"] ?? 0) >= 5 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
         #expect(try node.post("/internal/demo/v1/workload/pause").status == 200)
         try await Task.sleep(for: .milliseconds(300))
         let diagnostics = try node.get("/status/diagnostics").body

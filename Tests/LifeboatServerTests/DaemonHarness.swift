@@ -41,6 +41,7 @@ final class DaemonHarness: @unchecked Sendable {
           tokens:
             - {name: ops, role: operator, sha256: \(sha256(operatorToken))}
             - {name: watcher, role: viewer, sha256: \(sha256(viewerToken))}
+          restore_roots: [\(dir.path)]
         jobs: {shutdown_grace: 5s}
         """
     }
@@ -57,6 +58,7 @@ final class DaemonHarness: @unchecked Sendable {
           tokens:
             - {name: watcher, role: viewer, sha256: \(sha256(viewerToken))}
             - {name: ops, role: operator, sha256: \(sha256(operatorToken))}
+          restore_roots: [\(dir.path)]
         jobs:
           max_parallel: 2
           shutdown_grace: 5s

@@ -96,6 +96,17 @@ public enum Doctor {
                         remedy:
                             "Backup creation fails (insufficient storage): free or add space on the volume of \(repo.name), or lower the Max Backup Number and prune."
                     ))
+            } else if let free = repo.freeBytes, let capacity = repo.capacityBytes,
+                free < SpacePreflight.warningThreshold(capacity: capacity, nextRun: repo.nextRunBytes)
+            {
+                findings.append(
+                    DoctorFinding(
+                        .warning, node: owner, check: "space-low",
+                        message:
+                            "repository \(repo.name) has \(ByteText.format(free)) free of \(ByteText.format(capacity)), below the warning threshold of \(ByteText.format(SpacePreflight.warningThreshold(capacity: capacity, nextRun: repo.nextRunBytes))) (a tenth of the file system, or twice the next run's expected \(ByteText.format(repo.nextRunBytes)))",
+                        remedy:
+                            "Backups stop once a run no longer fits: add space to the volume of \(repo.name), or lower the Max Backup Number and prune."
+                    ))
             } else if let full = repo.fullAt, full.timeIntervalSince(now) < 14 * 86_400 {
                 findings.append(
                     DoctorFinding(

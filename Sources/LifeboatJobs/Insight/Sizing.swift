@@ -203,9 +203,9 @@ public enum Sizing {
 }
 
 /// File-system space and tree sizes.
-enum FreeSpace {
+package enum FreeSpace {
     /// Free and total bytes of the file system holding `path` (or its nearest existing parent).
-    static func of(_ path: String) -> (free: Int64, capacity: Int64)? {
+    package static func of(_ path: String) -> (free: Int64, capacity: Int64)? {
         var probe = path
         while !FileManager.default.fileExists(atPath: probe) && probe != "/" && !probe.isEmpty {
             probe = (probe as NSString).deletingLastPathComponent

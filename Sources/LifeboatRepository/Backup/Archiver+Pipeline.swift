@@ -208,7 +208,7 @@ extension Archiver {
         for part in 0..<parts {
             let chosen = Array(fresh[(fresh.count * part / parts)..<(fresh.count * (part + 1) / parts)])
             group.addTask {
-                let ctx = contexts.take()
+                let ctx = try contexts.take()
                 defer { contexts.give(ctx) }
                 let frames = try Archiver.sealFrames(batch, starts: starts, ids: ids, chosen: chosen, key: key, context: ctx)
                 return .frames(batch: number, part: part, frames)

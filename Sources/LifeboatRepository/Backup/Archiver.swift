@@ -309,7 +309,7 @@ final class Archiver {
     func storeBlob(type: BlobType, _ plaintext: [UInt8], uploads: inout Uploads) async throws -> ObjectID {
         let id = repo.key.chunkID(plaintext)
         if try !pendingIDs.contains(id) && !index.contains(id) {
-            let ctx = contexts.take()
+            let ctx = try contexts.take()
             defer { contexts.give(ctx) }
             let payload = plaintext.withUnsafeBytes { Compression.encode($0, context: ctx) }
             try await append(

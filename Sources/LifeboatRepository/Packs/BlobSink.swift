@@ -40,7 +40,7 @@ final class BlobSink {
     private func add(type: BlobType, _ plaintext: UnsafeRawBufferPointer) throws -> (ObjectID, Bool) {
         let id = repo.key.chunkID(plaintext)
         guard try !has(id) else { return (id, false) }
-        let context = Compression.compressionContexts.take()
+        let context = try Compression.compressionContexts.take()
         let payload = Compression.encode(plaintext, context: context)
         Compression.compressionContexts.give(context)
         pack.append(type: type, id: id, sealed: try repo.key.seal(payload, binding: id), rawLength: plaintext.count)

@@ -66,7 +66,7 @@ enum Compression {
                     throw LifeboatError(.corrupted, "\(what()) decompresses to \(size) bytes, expected \(expected)")
                 }
                 // A context per call would allocate zstd's window buffers for every 4 KiB page.
-                let dctx = decompressionContexts.take()
+                let dctx = try decompressionContexts.take()
                 defer { decompressionContexts.give(dctx) }
                 var result = 0
                 let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { dst, count in

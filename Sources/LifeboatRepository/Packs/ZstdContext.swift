@@ -8,8 +8,11 @@ final class ZstdContext: @unchecked Sendable {
     // Safe because each context is used by one task at a time (a worker owns it).
     let cctx: OpaquePointer
 
-    init() {
-        guard let c = ZSTD_createCCtx() else { fatalError("zstd: out of memory creating a context") }
+    /// - Throws: `.internalError` when zstd cannot allocate a context (out of memory).
+    init() throws {
+        guard let c = ZSTD_createCCtx() else {
+            throw LifeboatError(.internalError, "zstd could not allocate a compression context (out of memory)")
+        }
         // Level 1 with a 2,048-entry hash table (8 KiB, well inside L1): on node databases
         // in 128 KiB frames this runs at about 800 MB/s against 615 MB/s with level 1's
         // own table of 8,192 entries, for a ratio of 2.058 instead of 2.069.

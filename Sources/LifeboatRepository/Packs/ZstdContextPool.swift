@@ -8,8 +8,8 @@ final class ZstdContextPool: Sendable {
     private let free = Mutex<[ZstdContext]>([])
 
     /// A context for exclusive use until given back.
-    func take() -> ZstdContext {
-        free.withLock { $0.popLast() } ?? ZstdContext()
+    func take() throws -> ZstdContext {
+        try free.withLock { $0.popLast() } ?? ZstdContext()
     }
 
     /// Returns a context for reuse.

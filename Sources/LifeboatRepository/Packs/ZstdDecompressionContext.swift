@@ -8,8 +8,11 @@ final class ZstdDecompressionContext: @unchecked Sendable {
     // Safe because the pool hands each context to one task at a time.
     let dctx: OpaquePointer
 
-    init() {
-        guard let d = ZSTD_createDCtx() else { fatalError("zstd: out of memory creating a context") }
+    /// - Throws: `.internalError` when zstd cannot allocate a context (out of memory).
+    init() throws {
+        guard let d = ZSTD_createDCtx() else {
+            throw LifeboatError(.internalError, "zstd could not allocate a decompression context (out of memory)")
+        }
         dctx = d
     }
 

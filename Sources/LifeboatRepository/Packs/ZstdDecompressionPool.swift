@@ -7,8 +7,9 @@ import Synchronization
 final class ZstdDecompressionPool: Sendable {
     private let free = Mutex<[ZstdDecompressionContext]>([])
 
-    func take() -> ZstdDecompressionContext {
-        free.withLock { $0.popLast() } ?? ZstdDecompressionContext()
+    /// A context for exclusive use until given back.
+    func take() throws -> ZstdDecompressionContext {
+        try free.withLock { $0.popLast() } ?? ZstdDecompressionContext()
     }
 
     func give(_ context: ZstdDecompressionContext) {

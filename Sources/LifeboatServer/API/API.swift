@@ -119,6 +119,9 @@ struct API: Sendable {
         guard target.hasPrefix("/") else {
             throw Problem(.unprocessableContent, "target: \"\(target)\" must be an absolute path", field: "target")
         }
+        let datadir = daemon.configuration.node(named: node)?.datadir
+        _ = try RestoreRoots(daemon.configuration.api).confine(
+            target, field: "target", what: "the restore target", also: datadir.map { [$0] } ?? [])
         if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
             throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
         }

@@ -121,6 +121,9 @@ public enum APIRouter {
             try context.require(.viewer)
             let node = try api.nodeName(context)
             let query = request.uri.queryParameters
+            if let identityFile = query.get("identityFile") {
+                _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
+            }
             let plan = try await daemon.executor.nodeRestorePlan(
                 NodeRestoreRequest(
                     node: node, backup: query.get("backup") ?? "latest", repository: query.get("repository"),
@@ -143,6 +146,9 @@ public enum APIRouter {
             if body.identityDump != nil && body.identityFile == nil {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
+            }
+            if let identityFile = body.identityFile {
+                _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
             }
             return try await api.submit(.nodeRestore(body), context: context)
         }

@@ -87,6 +87,7 @@ enum IdentityRoutes {
                     .unprocessableContent, "identityFile: give the absolute path of the age identity file on the daemon's host",
                     field: "identityFile")
             }
+            _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
             let repo = try await repository(body.repository, node: node, daemon)
             let nodeConfig = try daemon.executor.node(named: node)
             let summary = try await IdentityRestorer(node: nodeConfig, logger: daemon.logger).restore(
@@ -110,6 +111,9 @@ enum IdentityRoutes {
             guard let directory = body.directory, directory.hasPrefix("/") else {
                 throw Problem(.unprocessableContent, "directory: give an absolute directory for the kit", field: "directory")
             }
+            let roots = RestoreRoots(daemon.configuration.api)
+            _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
+            _ = try roots.confine(directory, field: "directory", what: "the restore-kit directory")
             let repo = try await repository(body.repository, node: node, daemon)
             let document = try await IdentityDumps.open(dump, repository: repo, node: node, identityFile: identityFile)
             var options = RestoreKit.Options(newParticipantIdentifier: participant)

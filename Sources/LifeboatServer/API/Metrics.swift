@@ -29,6 +29,12 @@ enum Metrics {
         var paused = Family(name: "lifeboat_schedule_paused", help: "1 when the schedule is paused, per node and kind.", type: "gauge")
         var stored = Family(
             name: "lifeboat_repository_stored_bytes", help: "Bytes stored in the repository, as last measured.", type: "gauge")
+        var free = Family(
+            name: "lifeboat_repository_free_bytes",
+            help: "Free bytes on the file system holding a directory repository, measured now.", type: "gauge")
+        var capacity = Family(
+            name: "lifeboat_repository_capacity_bytes",
+            help: "Size of the file system holding a directory repository.", type: "gauge")
         var running = Family(name: "lifeboat_jobs_running", help: "Jobs running now.", type: "gauge")
         var pairing = Family(
             name: "lifeboat_pairing_ok", help: "1 when the latest state backup and identity dump are within each other's period.",
@@ -65,10 +71,17 @@ enum Metrics {
         for (name, bytes) in await daemon.sizes.bytes.sorted(by: { $0.key < $1.key }) {
             stored.samples.append(([("repository", name)], Double(bytes)))
         }
+        for rc in daemon.configuration.repositories where rc.kind == .directory {
+            guard let space = FreeSpace.of(rc.url) else { continue }
+            free.samples.append(([("repository", rc.name)], Double(space.free)))
+            capacity.samples.append(([("repository", rc.name)], Double(space.capacity)))
+        }
         running.samples.append(([], Double(await daemon.runner.runningCount)))
         up.samples.append(([], 1))
-        return [lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, pairing, running, up]
-            .map(text).joined()
+        return [
+            lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, free, capacity, pairing, running, up,
+        ]
+        .map(text).joined()
     }
 
     static func text(_ family: Family) -> String {
