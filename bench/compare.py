@@ -69,6 +69,7 @@ class ToolResult:
     backup1: Step | None = None
     backup2: Step | None = None
     restore: Step | None = None
+    prune: Step | None = None
     repo1_bytes: int = 0
     repo2_bytes: int = 0
     verify_problems: list[str] = field(default_factory=list)
@@ -83,7 +84,10 @@ class ToolResult:
             "rss_b1_mib": self.backup1.rss_mib,
             "rss_b2_mib": self.backup2.rss_mib,
             "rss_restore_mib": self.restore.rss_mib,
-            "rss_max_mib": max(self.backup1.rss_mib, self.backup2.rss_mib, self.restore.rss_mib),
+            "prune_s": self.prune.wall_s if self.prune else 0.0,
+            "rss_prune_mib": self.prune.rss_mib if self.prune else 0.0,
+            "rss_max_mib": max(self.backup1.rss_mib, self.backup2.rss_mib, self.restore.rss_mib,
+                               self.prune.rss_mib if self.prune else 0.0),
         }[key]
 
 
@@ -159,6 +163,14 @@ class Tool:
         """Command and working directory for restoring the latest snapshot into restore_dir."""
         raise NotImplementedError
 
+    def forget_cmd(self) -> list[str]:
+        """Drops every snapshot but the latest (not timed)."""
+        raise NotImplementedError
+
+    def prune_cmd(self) -> list[str]:
+        """Deletes the data no snapshot needs any more (timed)."""
+        raise NotImplementedError
+
     def _first_line(self, args: list[str]) -> str:
         try:
             out = subprocess.run([self.binary, *args], env=self.env(), capture_output=True,
@@ -194,6 +206,12 @@ class Lifeboat(Tool):
         return [self.binary, "restore", "--repo", str(self.repo), "latest",
                 "--target", str(self.restore_dir)], None
 
+    def forget_cmd(self) -> list[str]:
+        return [self.binary, "forget", "--repo", str(self.repo), "--keep-last", "1"]
+
+    def prune_cmd(self) -> list[str]:
+        return [self.binary, "prune", "--repo", str(self.repo)]
+
     def stats_json(self) -> str:
         out = subprocess.run([self.binary, "stats", "--repo", str(self.repo), "--json"],
                              env=self.env(), capture_output=True, text=True)
@@ -223,6 +241,12 @@ class Restic(Tool):
         return [self.binary, "restore", "latest", "--repo", str(self.repo),
                 "--target", str(self.restore_dir)], None
 
+    def forget_cmd(self) -> list[str]:
+        return [self.binary, "forget", "--repo", str(self.repo), "--keep-last", "1"]
+
+    def prune_cmd(self) -> list[str]:
+        return [self.binary, "prune", "--repo", str(self.repo)]
+
 
 class Borg(Tool):
     name = "borg"
@@ -246,6 +270,13 @@ class Borg(Tool):
     def restore_cmd(self) -> tuple[list[str], Path | None]:
         # borg extracts archive paths (absolute path minus leading '/') relative to the cwd.
         return [self.binary, "extract", f"{self.repo}::s2"], self.restore_dir
+
+    def forget_cmd(self) -> list[str]:
+        return [self.binary, "prune", "--keep-last", "1", str(self.repo)]
+
+    def prune_cmd(self) -> list[str]:
+        # borg 1.2: prune only marks; compact frees the space.
+        return [self.binary, "compact", str(self.repo)]
 
 
 TOOL_CLASSES = {"lifeboat": Lifeboat, "restic": Restic, "borg": Borg}
@@ -427,6 +458,17 @@ def phase_restore(tools: list[Tool], results: dict[str, ToolResult], datadir: Pa
         log(f"{t.name}: restore took {step.wall_s:.2f} s, {step.rss_mib:.1f} MiB, {status}")
 
 
+def phase_prune(tools: list[Tool], results: dict[str, ToolResult], logs: Path) -> None:
+    """Forget the first snapshot, then prune (timed): the data only it used goes."""
+    for t in tools:
+        run_checked(t.forget_cmd(), logs / f"{t.name}-forget.log", t.env())
+        warm_cache(t.repo)
+        log(f"{t.name}: prune")
+        step = run_timed(t.prune_cmd(), logs / f"{t.name}-prune.log", t.env())
+        results[t.name].prune = step
+        log(f"{t.name}: prune took {step.wall_s:.2f} s, {step.rss_mib:.1f} MiB")
+
+
 def run_suite(args: argparse.Namespace, tool_bins: dict[str, str], size_mb: int) -> SuiteResult:
     """Backup v1, mutate, backup v2, restore + verify, for every selected tool at one size."""
     check_disk_space(args.work, size_mb, len(tool_bins))
@@ -448,6 +490,7 @@ def run_suite(args: argparse.Namespace, tool_bins: dict[str, str], size_mb: int)
     v2_bytes = dir_bytes(datadir)
     phase_backup(tools, results, datadir, 2, logs)
     phase_restore(tools, results, datadir, logs)
+    phase_prune(tools, results, logs)
 
     suite = SuiteResult(size_mb, v1_bytes, v2_bytes, results)
     for t in tools:
@@ -471,6 +514,8 @@ ROWS = (
     ("peak RSS backup 1 (MiB)", "rss_b1_mib", 1),
     ("peak RSS backup 2 (MiB)", "rss_b2_mib", 1),
     ("peak RSS restore (MiB)", "rss_restore_mib", 1),
+    ("prune after forget (s)", "prune_s", 2),
+    ("peak RSS prune (MiB)", "rss_prune_mib", 1),
 )
 
 
@@ -516,12 +561,12 @@ def target_lines(suite: SuiteResult) -> list[str]:
 
 def flatness_lines(suites: list[SuiteResult]) -> list[str]:
     names = list(suites[0].tools)
-    header = ["size (MB)", *[f"{n} peak RSS b1 / b2 / restore (MiB)" for n in names]]
+    header = ["size (MB)", *[f"{n} peak RSS b1 / b2 / restore / prune (MiB)" for n in names]]
     lines = ["## Peak RSS by dataset size", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for s in suites:
         cells = [" / ".join(f"{s.tools[n].metric(k):.1f}"
-                            for k in ("rss_b1_mib", "rss_b2_mib", "rss_restore_mib")) for n in names]
+                            for k in ("rss_b1_mib", "rss_b2_mib", "rss_restore_mib", "rss_prune_mib")) for n in names]
         lines.append(f"| {s.size_mb} | " + " | ".join(cells) + " |")
     if "lifeboat" in names:
         peaks = [s.tools["lifeboat"].metric("rss_max_mib") for s in suites]

@@ -19,8 +19,11 @@ final class Restorer {
     var result = RestoreResult()
     var total: Int64 = 0
 
-    /// Restore windows (about 2 MiB each) read and decrypted concurrently.
+    /// Restore windows (about 2 MiB each) read and decrypted concurrently from a local disk.
     static let window = 4
+    /// The same from network storage (S3), where each read waits on a round trip: more
+    /// reads in flight hide the latency, for about 2 MiB more memory per window.
+    static let networkWindow = 12
 
     init(repo: Repository, index: ChunkIndex, options: RestoreOptions, target: String, progress: any ProgressReporter) {
         self.repo = repo
@@ -188,7 +191,8 @@ final class Restorer {
                     }
                     return true
                 }
-                for _ in 0..<Self.window where try await launchNext() {}
+                let inFlight = repo.storage.overlapsPuts ? Self.networkWindow : Self.window
+                for _ in 0..<inFlight where try await launchNext() {}
                 while let (i, bytes) = try await group.next() {
                     ready[i] = bytes
                     while var chunk = ready.removeValue(forKey: nextToHash) {
