@@ -55,12 +55,15 @@ def main() -> int:
     ap.add_argument("--auth-examples", type=int, default=8, help="max examples per operation in the auth runs (default 8)")
     ap.add_argument("--seed", type=int, default=20261203)
     ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--max-time", type=int, default=480, help="time budget of the admin run, seconds (default 480)")
-    ap.add_argument("--auth-max-time", type=int, default=120, help="time budget of each auth run, seconds (default 120)")
+    ap.add_argument("--max-time", type=int, default=360, help="time budget of the admin run, seconds (default 360)")
+    ap.add_argument("--auth-max-time", type=int, default=90, help="time budget of each auth run, seconds (default 90)")
     ap.add_argument("--runs", default="admin,anonymous,bogus,viewer")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, reports) after the run")
     ap.add_argument("--port", type=int, default=18400)
+    ap.add_argument("--resummarize", metavar="TMPDIR", help="print the summary of a kept run again, run nothing")
     args = ap.parse_args()
+    if args.resummarize:
+        return resummarize(args.resummarize, args.runs.split(","))
 
     st = ensure_schemathesis()
     sys.path.insert(0, HERE)
@@ -82,7 +85,11 @@ def main() -> int:
                      SCHEMATHESIS_HOOKS="fuzz_hooks", LB_FUZZ_LOG=log, LB_RESTORE_ROOT=env.restore_root,
                      LB_OUTSIDE=env.outside, LB_DATADIR=env.datadir, LB_NODE=lbharness.NODE,
                      LB_JOB_IDS=",".join(map(str, job_ids)))
-    schema_url = env.base + "/api/v1/openapi.json"
+    # the daemon's own document, fetched once without a token (a bogus token gets 401 even here)
+    import urllib.request
+    schema_url = os.path.join(report_dir, "openapi.json")
+    with urllib.request.urlopen(env.base + "/api/v1/openapi.json", timeout=10) as r, open(schema_url, "wb") as f:
+        f.write(r.read())
     custom = "problem_document,problem_names_field,auth_enforced,path_confinement"
     runs = {
         "admin": dict(role="admin", n=args.examples, phases="examples,coverage,fuzzing,stateful",
@@ -139,6 +146,20 @@ def main() -> int:
         print(f"\n(temp dir {env.tmp} removed; rerun with --keep to keep logs and reports)")
     env.stop()
     return 0 if ok else 1
+
+
+def resummarize(tmp, run_names) -> int:
+    import re
+    import types
+    listen = re.search(r"^listen: (\S+)", open(os.path.join(tmp, "lifeboat.yaml")).read(), re.M).group(1)
+    env = types.SimpleNamespace(base=f"http://{listen}", outside=os.path.join(tmp, "outside"))
+    tokens = {r: open(os.path.join(tmp, f"{r}.token")).read().strip() for r in ("admin", "operator", "viewer")}
+    report_dir = os.path.join(tmp, "fuzz-report")
+    outside = [os.path.join(r, f) for r, d, fs in os.walk(env.outside) for f in d + fs]
+    roles = {"admin": "admin", "anonymous": "none", "bogus": "bogus", "viewer": "viewer"}
+    codes = {n: 1 for n in run_names}
+    return 0 if summarize(os.path.join(report_dir, "calls.ndjson"), report_dir, run_names, codes, env, tokens,
+                          outside, roles) else 1
 
 
 def check_openapi_document(env, tokens, log):
@@ -216,9 +237,9 @@ def summarize(log, report_dir, run_names, exit_codes, env, tokens, outside_files
     print("\n" + "=" * 78)
     print("API FUZZ SUMMARY")
     print("=" * 78)
-    spec_ops = sorted({f"{m.upper()} {p}" for p, v in json.loads(
-        __import__('urllib.request').request.urlopen(env.base + '/api/v1/openapi.json').read())["paths"].items()
-        for m in v if m in ("get", "put", "post", "delete", "patch")})
+    with open(os.path.join(report_dir, "openapi.json")) as fh:
+        spec_ops = sorted({f"{m.upper()} {p}" for p, v in json.load(fh)["paths"].items()
+                           for m in v if m in ("get", "put", "post", "delete", "patch")})
     by_run = collections.Counter(c["run"] for c in calls)
     print("(repro lines use $ADMIN_TOKEN / $OPERATOR_TOKEN / $VIEWER_TOKEN: a token of that role, "
           "e.g. the contents of TMPDIR/<role>.token; the daemon's port and paths are this run's)")
@@ -310,7 +331,9 @@ CUSTOM_CHECKS = ("problem_document", "problem_names_field", "auth_enforced", "pa
 
 def _shape(msg: str) -> str:
     import re
-    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", msg or "")[:120]
+    msg = re.sub(r"'[^']*'|\"[^\"]*\"", "_", msg or "")
+    msg = re.sub(r"/\S+", "PATH", msg)  # "(leads to /tmp/...)"
+    return re.sub(r"\d+", "_", msg)[:120]
 
 
 def _b64(x):

@@ -2,7 +2,7 @@
 """API load test: 200 concurrent clients on the read API while a backup runs.
 
 Starts a throwaway demo node + `lifeboat serve` (lbharness.py; temp dir, stopped on exit)
-whose datadir also holds a large incompressible file store (--data-mb, default 6144), so a
+whose datadir also holds a large incompressible file store (--data-mb, default 12288), so a
 state backup takes long enough; starts that backup through the API (POST
 /api/v1/nodes/NODE/backups) and waits until it is Running; then drives --clients (200)
 concurrent keep-alive clients, each on its own connection (the pool is bounded by the client
@@ -20,7 +20,7 @@ and whether the backup was Running for the whole load; exits 1 if p99 >= --targe
 any request failed, or if the backup did not last through the load; 2 if the test could not run.
 
 Usage: bench/campaign/api-load.py [--clients 200] [--duration 25] [--requests 200000]
-                                  [--think-ms 100] [--data-mb 6144] [--procs 2] [--keep]
+                                  [--think-ms 100] [--data-mb 12288] [--procs 2] [--keep]
 """
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def main() -> int:
                     help="mean think time per client between requests, ms (uniform 0..2x; 0 = closed loop)")
     ap.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
     ap.add_argument("--procs", type=int, default=2, help="load generator processes (default 2)")
-    ap.add_argument("--data-mb", type=int, default=6144, help="size of the bulk file in the node's datadir")
+    ap.add_argument("--data-mb", type=int, default=12288, help="size of the bulk file in the node's datadir")
     ap.add_argument("--target-p99-ms", type=float, default=100.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--port", type=int, default=18600)

@@ -87,20 +87,31 @@ def _safe_name(value: str) -> str:
 
 
 def _confine_value(field: str, value):
-    """A path value that can only lead into the temp dir, and whether it is meant to be allowed."""
+    """A path value that can only lead into the temp dir (whatever was generated)."""
     if not isinstance(value, str):
         return value
     name = _safe_name(value)
-    if field == "identityFile" and _h(value) % 3 == 0:
+    h = _h(value)
+    if field == "identityFile" and h % 3 == 0:
         name = "identity.key"
-    if not value.startswith("/"):
-        return name
-    choice = _h(value) % 4
-    if choice in (0, 1):
-        return f"{ROOT}/{name}"
-    if choice == 2:
-        return f"{OUTSIDE}/{name}"
-    return f"{ROOT}/../outside/{name}"
+    choice = h % 5
+    if choice == 0:
+        return name  # relative: must be refused
+    if choice in (1, 2):
+        return f"{ROOT}/{name}"  # inside the restore root
+    if choice == 3:
+        return f"{OUTSIDE}/{name}"  # outside the roots: must be refused
+    return f"{ROOT}/../outside/{name}"  # traversal out of the root: must be refused
+
+
+# operations and the path fields they take (body fields, or "?field" for a query parameter)
+PATH_FIELDS_BY_OP = {
+    "POST /api/v1/nodes/{node}/restores": ("target",),
+    "POST /api/v1/nodes/{node}/node-restores": ("identityFile", "restoreKitDirectory"),
+    "POST /api/v1/nodes/{node}/identity-dumps/{dump}/restore": ("identityFile",),
+    "POST /api/v1/nodes/{node}/identity-dumps/{dump}/restore-kit": ("identityFile", "directory"),
+    "GET /api/v1/nodes/{node}/restore-plan": ("?identityFile",),
+}
 
 
 def op_label(case) -> str:
@@ -368,11 +379,12 @@ def path_confinement(ctx, response, case):
     if not 200 <= response.status_code < 300:
         return None
     op = op_label(case)
+    wanted = PATH_FIELDS_BY_OP.get(op, ())
     fields = []
     if isinstance(case.body, dict):
-        fields += [(f, case.body[f]) for f in PATH_BODY_FIELDS if isinstance(case.body.get(f), str)]
+        fields += [(f, case.body[f]) for f in wanted if isinstance(case.body.get(f), str)]
     if isinstance(case.query, dict):
-        fields += [(f, case.query[f]) for f in PATH_QUERY_FIELDS if isinstance(case.query.get(f), str)]
+        fields += [(f[1:], case.query[f[1:]]) for f in wanted if f.startswith("?") and isinstance(case.query.get(f[1:]), str)]
     for field, value in fields:
         allowed = [ROOT]
         if op.endswith("/restores") or op.endswith("/node-restores"):

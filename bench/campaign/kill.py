@@ -405,7 +405,7 @@ class Campaign:
             small_files(src, 30)
             for i in range(10):
                 write_random(os.path.join(src, "db", f"d{i}.bin"), rng.randint(500_000, 3_000_000), rng)
-            self.restore_snap = self.backup(repo, src, "r1")
+            self.restore_snap = self.backup(repo, src, "rbase")
 
     # --- backup -----------------------------------------------------------------------
     def prep_backup(self, tdir, rng, i):
@@ -418,7 +418,7 @@ class Campaign:
         for _ in range(rng.randint(1, 5)):
             write_text(os.path.join(src, "conf", f"f{rng.randrange(20):02d}.txt"), rng.randint(500, 60000), rng)
         os.unlink(os.path.join(src, "med", "m0.bin"))
-        tag, rtag = f"k{i}", f"r{i}"
+        tag, rtag = f"bk{i}", f"br{i}"
         new_hashes = tree_hashes(src, prefix="src")
         base_scan = scan_repo(repo)
 
@@ -575,7 +575,7 @@ class Campaign:
         repo = os.path.join(tdir, "repo")
         tgt = os.path.join(tdir, "target")
         shutil.copytree(os.path.join(base, "repo"), repo, symlinks=True)
-        exp = self.expected["r1"]
+        exp = self.expected["rbase"]
         exp_files = {k for k, v in exp.items() if v != "dir"}
         argv = ["restore", self.restore_snap, "--repo", repo, "--target", tgt, "-q"]
 
@@ -603,7 +603,7 @@ class Campaign:
                 elif exp[k] != h:
                     f.append(f"killed restore left {k} under its final name with wrong content")
             ctx["left_tmp"] = len([k for k in got if os.path.basename(k).startswith(".lifeboat-restore-")])
-            return f + self.verify_repo(repo, {"r1"}, {"r1"}, tdir)
+            return f + self.verify_repo(repo, {"rbase"}, {"rbase"}, tdir)
 
         def rerun(ctx):
             rc, out, err, _ = self.lb.run(argv + ["--force"])
@@ -637,7 +637,7 @@ class Campaign:
         new_hashes = tree_hashes(src, prefix="src")
         base_data = m.list(f"{prefix}/data/")
         base_snaps = set(m.list(f"{prefix}/snapshots/"))
-        tag, rtag = f"k{i}", f"r{i}"
+        tag, rtag = f"sk{i}", f"sr{i}"
         put_data = re.compile(rf'"PUT /{BUCKET}/{prefix}/data/\S+ HTTP/1\.[01]" 200')
         put_snap = re.compile(rf'"PUT /{BUCKET}/{prefix}/snapshots/\S+ HTTP/1\.[01]" 2\d\d')
         put_idx = re.compile(rf'"PUT /{BUCKET}/{prefix}/index/\S+ HTTP/1\.[01]" 2\d\d')
