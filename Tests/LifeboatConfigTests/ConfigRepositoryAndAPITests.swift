@@ -114,6 +114,19 @@ import Testing
         )
     }
 
+    @Test func restoreRoots() throws {
+        let roots = try parse(minimalYAML + "\napi:\n  restore_roots: [/srv/restores, /srv/other/../kits/]\n").api.restoreRoots
+        #expect(roots == ["/srv/restores", "/srv/kits"])
+        #expect(try parse(minimalYAML).api.restoreRoots.isEmpty)
+        let relative = try #require(failure(minimalYAML + "\napi:\n  restore_roots: [srv/restores]\n"))
+        #expect(relative.hasPrefix("lifeboat.yaml:16: api.restore_roots[0]: "), "\(relative)")
+        #expect(relative.contains("\"srv/restores\" must be an absolute directory"), "\(relative)")
+        let twice = try #require(failure(minimalYAML + "\napi:\n  restore_roots: [/srv/a, /srv/b/../a]\n"))
+        #expect(twice.contains("restore root \"/srv/a\""), "\(twice)")
+        let notAList = try #require(failure(minimalYAML + "\napi:\n  restore_roots: /srv/a\n"))
+        #expect(notAList.contains("api.restore_roots"), "\(notAList)")
+    }
+
     @Test func duplicateTokens() {
         let sameName =
             minimalYAML + """

@@ -54,6 +54,7 @@ import Testing
         try Data("AGE-SECRET-KEY-1".utf8).write(to: URL(fileURLWithPath: outside.appending("identity.key")))
         try FileManager.default.createSymbolicLink(
             atPath: h.dir.appending("key-link"), withDestinationPath: outside.appending("identity.key"))
+        try FileManager.default.createSymbolicLink(atPath: h.dir.appending("escape-kit"), withDestinationPath: outside.path)
 
         for file in ["/etc/passwd", outside.appending("identity.key"), h.dir.appending("key-link"), h.dir.appending("../../etc/shadow")] {
             let restore = try await h.call(
@@ -75,6 +76,11 @@ import Testing
         #expect(kitOutside.status == 403, "\(kitOutside.text)")
         #expect((kitOutside.json as? [String: Any])?["field"] as? String == "directory")
         #expect(!FileManager.default.fileExists(atPath: outside.appending("kit")))
+        let runbookKitOutside = try await h.call(
+            .POST, "/api/v1/nodes/n1/node-restores",
+            body: #"{"newParticipantId": "p", "restoreKitDirectory": "\#(h.dir.appending("escape-kit/kit"))"}"#)
+        #expect(runbookKitOutside.status == 403, "\(runbookKitOutside.text)")
+        #expect((runbookKitOutside.json as? [String: Any])?["field"] as? String == "restoreKitDirectory")
         // Inside the roots the request gets past the paths (and fails later, on the dump).
         let inside = try await h.call(
             .POST, "/api/v1/nodes/n1/identity-dumps/abcd/restore", body: #"{"identityFile": "\#(h.dir.appending("identity.key"))"}"#)

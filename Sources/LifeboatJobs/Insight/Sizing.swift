@@ -141,16 +141,12 @@ public enum Sizing {
                 else { continue }
                 let run = s.nextRun ?? plan.schedule.next(after: now)
                 if let run, next.map({ run < $0 }) ?? true { next = run }
-                let runs = (records[view.name] ?? []).filter {
-                    $0.snapshot.node == node.name && $0.snapshot.kind == (kind == .identity ? .identity : .state)
-                }
-                let recent = runs.sorted { $0.snapshot.time > $1.snapshot.time }.prefix(5)
                 // Before any run the whole database is new; afterwards the largest recent run is the guide.
-                let guess =
-                    recent.isEmpty
-                    ? (kind == .backup ? (nodes.first { $0.node == node.name }?.databaseBytes ?? 0) : 0)
-                    : recent.map(\.snapshot.summary.bytesStored).max() ?? 0
-                expected += guess
+                expected +=
+                    SpacePreflight.expectedStored(
+                        node: node.name, kind: kind == .identity ? .identity : .state, records: records[view.name] ?? [],
+                        firstRun: kind == .backup ? (nodes.first { $0.node == node.name }?.databaseBytes ?? 0) : 0
+                    ).bytes
             }
         }
         view.nextRun = next

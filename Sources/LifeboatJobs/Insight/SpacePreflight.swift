@@ -15,15 +15,27 @@ package enum SpacePreflight {
     /// How many recent backups guide the estimate.
     static let recentRuns = 5
 
-    /// What the next backup of `node` into `repository` is expected to store, and why.
-    package static func estimate(node: NodeConfiguration, records: [SnapshotRecord]) -> (bytes: Int64, basis: String) {
-        let recent = records.filter { $0.snapshot.node == node.name && $0.snapshot.kind == .state }
+    /// What the next run of `node` of `kind` is expected to store in a repository holding
+    /// `records`: the largest of its last few runs there (and how many there were), or
+    /// `firstRun` before any. Sizing's forecast and this preflight share it.
+    package static func expectedStored(
+        node: String, kind: SnapshotKind, records: [SnapshotRecord], firstRun: @autoclosure () -> Int64
+    ) -> (bytes: Int64, runs: Int) {
+        let recent = records.filter { $0.snapshot.node == node && $0.snapshot.kind == kind }
             .sorted { $0.snapshot.time > $1.snapshot.time }.prefix(recentRuns)
-        if let largest = recent.map(\.snapshot.summary.bytesStored).max() {
-            return (largest + margin, "the largest of its last \(recent.count) backup(s) stored \(ByteText.format(largest))")
-        }
-        let disk = Sizing.diskBytes(node) ?? 0
-        return (disk + margin, "its first backup: the stores hold \(ByteText.format(disk)) on disk")
+        guard let largest = recent.map(\.snapshot.summary.bytesStored).max() else { return (firstRun(), 0) }
+        return (largest, recent.count)
+    }
+
+    /// What the next backup of `node` needs in a repository holding `records`, margin
+    /// included, and why.
+    package static func estimate(node: NodeConfiguration, records: [SnapshotRecord]) -> (bytes: Int64, basis: String) {
+        let (stored, runs) = expectedStored(node: node.name, kind: .state, records: records, firstRun: Sizing.diskBytes(node) ?? 0)
+        let basis =
+            runs > 0
+            ? "the largest of its last \(runs) backup(s) stored \(ByteText.format(stored))"
+            : "its first backup: the stores hold \(ByteText.format(stored)) on disk"
+        return (stored + margin, basis)
     }
 
     /// Throws `.noSpace` when a directory repository's file system cannot hold `node`'s next

@@ -147,8 +147,12 @@ public enum APIRouter {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
             }
+            let roots = RestoreRoots(daemon.configuration.api)
             if let identityFile = body.identityFile {
-                _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
+                _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
+            }
+            if let directory = body.restoreKitDirectory {
+                _ = try roots.confine(directory, field: "restoreKitDirectory", what: "the restore-kit directory")
             }
             return try await api.submit(.nodeRestore(body), context: context)
         }
