@@ -9,7 +9,10 @@ import shutil
 import subprocess
 import time
 
-DEFAULT_LIFEBOAT = "/tmp/lb-bin/lifeboat"
+CHECKOUT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# The binary `scripts/test` and `scripts/demo` build; override with --lifeboat or LIFEBOAT_BIN_DIR.
+DEFAULT_LIFEBOAT = os.path.join(os.environ.get("LIFEBOAT_BIN_DIR", os.path.join(CHECKOUT, ".build", "release")), "lifeboat")
+VENV = os.environ.get("LIFEBOAT_VENV", os.path.join(CHECKOUT, ".build", "venv"))
 PASSWORD = "campaign-password"
 
 

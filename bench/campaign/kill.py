@@ -58,12 +58,12 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (DEFAULT_LIFEBOAT, Lifeboat, diff_trees, one_line, rmtree,  # noqa: E402
+from _common import (DEFAULT_LIFEBOAT, VENV, Lifeboat, diff_trees, one_line, rmtree,  # noqa: E402
                      tree_hashes, write_random, write_text)
 
 OPS = ["backup", "prune", "forget", "copy", "restore", "s3-backup"]
 WEIGHTS = {"backup": 0.20, "prune": 0.16, "forget": 0.18, "copy": 0.16, "restore": 0.15, "s3-backup": 0.15}
-MOTO = "/work/main/.build/venv/bin/moto_server"
+MOTO = os.path.join(VENV, "bin", "moto_server")
 BUCKET = "killcampaign"
 S3NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 

@@ -32,7 +32,9 @@ import tempfile
 import time
 import urllib.request
 
-BIN_DIR = os.environ.get("LIFEBOAT_BIN_DIR", "/tmp/lb-bin")
+CHECKOUT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# The binaries `scripts/test` and `scripts/demo` build; override with LIFEBOAT_BIN_DIR.
+BIN_DIR = os.environ.get("LIFEBOAT_BIN_DIR", os.path.join(CHECKOUT, ".build", "release"))
 LIFEBOAT = os.path.join(BIN_DIR, "lifeboat")
 DEMO_NODE = os.path.join(BIN_DIR, "lifeboat-demo-node")
 NODE = "nuts-demo"
