@@ -120,13 +120,33 @@ public final class Repository: Sendable {
     /// sorted runs on disk, merged into one at the end so a lookup reads one block at most.
     /// The filter is sized from the index files' sizes (an upper bound on their entry
     /// count) plus `extra`.
+    ///
+    /// A damaged index file does not stop readers: it is logged and skipped, and the packs
+    /// no readable index file lists are indexed from their own headers instead (one pass
+    /// over the pack listing, two small reads per such pack). `repair index` makes that
+    /// permanent; prune refuses until then.
     func loadIndex(reserve extra: Int = 0) async throws -> ChunkIndex {
         let (files, bound) = try await indexFiles()
         var index = ChunkIndex(capacity: bound + extra + 1024)
+        var damaged = 0
         for id in files {
-            let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            let file: IndexFile
+            do {
+                file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            } catch let e as LifeboatError where e.code == .corrupted {
+                damaged += 1
+                logger.warning(
+                    "damaged index file skipped; its packs are indexed from their headers; run `lifeboat repair index`",
+                    metadata: ["index": "\(id.hex)", "error": "\(e.message)"])
+                continue
+            }
             for pack in file.packs {
                 for entry in pack.entries { try index.insert(entry, pack: pack.id) }
+            }
+        }
+        if damaged > 0 {
+            for (pack, reason) in try await indexUnlistedPacks(into: &index) {
+                logger.warning("pack header unreadable; its blobs are not indexed", metadata: ["pack": "\(pack)", "error": "\(reason)"])
             }
         }
         try index.consolidate()
@@ -222,13 +242,34 @@ public final class Repository: Sendable {
 
     // MARK: Snapshots
 
-    /// Every snapshot, oldest first.
+    /// Every readable snapshot, oldest first; a damaged manifest is logged and left out, so
+    /// one bad object does not hide the others (prune and check read them on their own).
     public func snapshots() async throws -> [SnapshotRecord] {
-        var out = [SnapshotRecord]()
-        for id in try await listIDs(.snapshots) {
-            out.append(try await loadSnapshot(id))
+        let listing = try await listSnapshots()
+        for damaged in listing.damaged {
+            logger.warning(
+                "skipping damaged snapshot", metadata: ["snapshot": "\(damaged.id.hex)", "error": "\(damaged.reason)"])
         }
-        return out.sorted { ($0.snapshot.time, $0.id) < ($1.snapshot.time, $1.id) }
+        return listing.records
+    }
+
+    /// Every snapshot manifest: the readable ones oldest first, and the damaged ones (their
+    /// content does not match their name, does not decrypt or does not decode) by id.
+    /// A manifest deleted between the listing and its read (a concurrent forget) is left out.
+    public func listSnapshots() async throws -> SnapshotListing {
+        var listing = SnapshotListing()
+        for id in try await listIDs(.snapshots) {
+            do {
+                listing.records.append(try await loadSnapshot(id))
+            } catch let e as LifeboatError where e.code == .corrupted {
+                listing.damaged.append(DamagedSnapshot(id: id, reason: e.message))
+            } catch let e as LifeboatError where e.code == .notFound {
+                continue
+            }
+        }
+        listing.records.sort { ($0.snapshot.time, $0.id) < ($1.snapshot.time, $1.id) }
+        listing.damaged.sort { $0.id < $1.id }
+        return listing
     }
 
     /// Reads one snapshot manifest.
@@ -243,7 +284,8 @@ public final class Repository: Sendable {
 
     /// Finds a snapshot by `latest`, a full id or a unique id prefix (at least 4 characters).
     public func findSnapshot(_ ref: String, node: String? = nil, kind: SnapshotKind? = nil) async throws -> SnapshotRecord {
-        let all = try await snapshots().filter {
+        let listing = try await listSnapshots()
+        let all = listing.records.filter {
             (node == nil || $0.snapshot.node == node) && (kind == nil || $0.snapshot.kind == kind)
         }
         if ref == "latest" {
@@ -257,6 +299,9 @@ public final class Repository: Sendable {
             throw LifeboatError(.invalidArgument, "\"\(ref)\" is not a snapshot id: give `latest` or at least 4 hex characters of an id")
         }
         let matches = all.filter { $0.id.hex.hasPrefix(lower) }
+        if let damaged = listing.damaged.first(where: { $0.id.hex.hasPrefix(lower) }), matches.isEmpty {
+            throw LifeboatError(.corrupted, "snapshot \(damaged.id.short) cannot be read: \(damaged.reason); run `lifeboat check`")
+        }
         if matches.count > 1 {
             throw LifeboatError(
                 .invalidArgument, "snapshot id prefix \"\(ref)\" is ambiguous (\(matches.count) snapshots match); give more characters")

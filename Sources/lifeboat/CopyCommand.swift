@@ -85,8 +85,11 @@ struct CopyCommand: AsyncParsableCommand {
             let target = try await Repository.open(
                 storage: try await RepositoryOptions.storage(at: to, logger: logger), secret: toSecret, logger: logger)
             var chosen: [SnapshotRecord] = []
+            var unreadable: [DamagedSnapshot] = []
             if snapshots.isEmpty {
-                chosen = try await source.snapshots().filter { node == nil || $0.snapshot.node == node }
+                let listing = try await source.listSnapshots()
+                chosen = listing.records.filter { node == nil || $0.snapshot.node == node }
+                unreadable = listing.damaged
             } else {
                 for ref in snapshots { chosen.append(try await source.findSnapshot(ref, node: node)) }
             }
@@ -105,6 +108,10 @@ struct CopyCommand: AsyncParsableCommand {
                     "copied \(result.copied.count) snapshot(s), \(result.skipped.count) already there; added \(ByteFormat.format(result.bytesAdded)) (\(ByteFormat.format(result.bytesStored)) stored)"
                 )
             }
+            for damaged in unreadable {
+                Output.warn("error: snapshot \(damaged.id.short) was not copied: \(damaged.reason); run `lifeboat check` on the source repository")
+            }
+            if !unreadable.isEmpty { throw ExitCode(ExitStatus.failure) }
         }
     }
 }

@@ -29,6 +29,6 @@ struct Lifeboat: AsyncParsableCommand {
             ForgetCommand.self, PruneCommand.self, StatsCommand.self, KeyCommand.self, UnlockCommand.self,
             ScheduleCommand.self, ConfigCommand.self, ServeCommand.self, StatusCommand.self, HistoryCommand.self,
             RunCommand.self, JobCommand.self, CatalogCommand.self, NodeCommand.self, IdentityCommand.self, CopyCommand.self,
-            SizeCommand.self, DoctorCommand.self,
+            SizeCommand.self, DoctorCommand.self, RepairCommand.self,
         ])
 }

@@ -53,6 +53,9 @@ struct RestoreCommand: AsyncParsableCommand {
                     "restored snapshot \(record.id.short) to \(target): \(result.files) files, \(ByteFormat.format(result.bytes)), every file verified"
                 )
             }
+            if result.temporariesRemoved > 0 && !options.quiet {
+                Output.warn("note: removed \(result.temporariesRemoved) temporary file(s) an interrupted restore left in \(target)")
+            }
             for f in result.failures { Output.warn("error: \(f)") }
             if !result.failures.isEmpty {
                 Output.warn("error: \(result.failures.count) file(s) were not restored")

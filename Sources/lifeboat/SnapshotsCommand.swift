@@ -34,7 +34,15 @@ struct SnapshotsCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let repo = try await options.open()
-            let all = try await repo.snapshots().filter {
+            let listing = try await repo.listSnapshots()
+            // A damaged manifest is named on stderr after the readable ones are listed, and
+            // the command then fails: the list is incomplete.
+            defer {
+                for damaged in listing.damaged {
+                    Output.warn("error: snapshot \(damaged.id.short) cannot be read: \(damaged.reason); run `lifeboat check`")
+                }
+            }
+            let all = listing.records.filter {
                 (node == nil || $0.snapshot.node == node) && (kind == nil || $0.snapshot.kind == kind)
             }
             if options.json {
@@ -46,6 +54,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
                             paths: $0.snapshot.paths, tree: $0.snapshot.tree.hex, parent: $0.snapshot.parent?.hex,
                             summary: $0.snapshot.summary)
                     })
+                if !listing.damaged.isEmpty { throw ExitCode(ExitStatus.failure) }
                 return
             }
             Output.line("ID        Time                  Kind      Node          Size        Tags        Paths")
@@ -57,6 +66,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
                 )
             }
             Output.line("\(all.count) snapshot\(all.count == 1 ? "" : "s")")
+            if !listing.damaged.isEmpty { throw ExitCode(ExitStatus.failure) }
         }
     }
 }

@@ -102,6 +102,49 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appending("out/node/vcr/data.bin")))
     }
 
+    /// A damaged snapshot manifest is named by `snapshots` (which lists the rest and fails),
+    /// and a damaged index file is rebuilt by `repair index` after which check is clean.
+    @Test func damagedManifestAndIndexFromTheCommandLine() throws {
+        let (dir, repo, source) = try setUp()
+        defer { dir.remove() }
+        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        try writeRandomFile(source + "/vcr/second.bin", bytes: 200_000, seed: 2)
+        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        func names(_ kind: String) -> [String] {
+            (FileManager.default.enumerator(atPath: repo + "/" + kind)?.compactMap { $0 as? String } ?? [])
+                .filter { ($0 as NSString).lastPathComponent.count == 64 }.sorted()
+        }
+        let manifests = names("snapshots")
+        #expect(manifests.count == 2)
+        let victim = repo + "/snapshots/" + manifests[0]
+        let original = try Data(contentsOf: URL(fileURLWithPath: victim))
+        try original.prefix(10).write(to: URL(fileURLWithPath: victim))
+        let listed = try cli.run(["snapshots", "--repo", repo, "--json"])
+        #expect(listed.status == 1)
+        let shortVictim = String((manifests[0] as NSString).lastPathComponent.prefix(8))
+        #expect(listed.stderr.contains(shortVictim) && listed.stderr.contains("lifeboat check"), "\(listed.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.count == 1)
+        try original.write(to: URL(fileURLWithPath: victim))
+
+        let index = try #require(names("index").first)
+        let indexPath = repo + "/index/" + index
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: indexPath))
+        bytes[bytes.count / 2] ^= 4
+        try bytes.write(to: URL(fileURLWithPath: indexPath))
+        let broken = try cli.run(["check", "--repo", repo])
+        #expect(broken.status == 1 && broken.stderr.contains("repair index"), "\(broken.stderr)")
+        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let repair = try cli.run(["repair", "index", "--repo", repo, "--json"])
+        #expect(repair.status == 0, "\(repair.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(repair.stdout.utf8)) as? [String: Any]
+        #expect((report?["damaged_index_files"] as? [String])?.first?.hasSuffix((index as NSString).lastPathComponent) == true)
+        let clean = try cli.run(["check", "--repo", repo, "--read-data"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(!clean.stdout.contains("warning") && !clean.stderr.contains("warning"), "\(clean.stdout)\(clean.stderr)")
+    }
+
     @Test func keyFileAndKeyCommands() throws {
         let (dir, repo, _) = try setUp()
         defer { dir.remove() }

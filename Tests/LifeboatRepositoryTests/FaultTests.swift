@@ -91,6 +91,12 @@ import Testing
             do {
                 let record = try await repo.findSnapshot(snap.id.hex)
                 let result = try await repo.restore(record, options: RestoreOptions(target: out))
+                if target == .index {
+                    // The packs' own headers stand in for a damaged index file: all restores.
+                    #expect(result.failures.isEmpty, "\(result.failures)")
+                    #expect(try TreeSnapshot(out + "/node") == TreeSnapshot(source))
+                    return
+                }
                 #expect(!result.failures.isEmpty, "a damaged \(target) restored without complaint")
                 // Every file that did land is intact.
                 let original = try TreeSnapshot(source)

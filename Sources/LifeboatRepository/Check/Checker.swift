@@ -40,6 +40,11 @@ struct Checker {
     /// list per index file listing it (the same list gives the same digest), so the pack's
     /// header can be compared without holding every entry in memory.
     var indexedPacks: [ObjectID: (end: Int, digests: Set<ObjectID>)] = [:]
+    /// Index files that cannot be read.
+    var damagedIndexFiles = 0
+    /// Packs no readable index file lists, indexed from their headers because an index file
+    /// is damaged (they are likely what it listed, so they are not called leftovers).
+    var recoveredPacks = Set<ObjectID>()
 
     init(repo: Repository, progress: any ProgressReporter) {
         self.repo = repo
@@ -86,8 +91,18 @@ struct Checker {
                     for e in pack.entries { try index.insert(e, pack: pack.id) }
                 }
             } catch let e as LifeboatError {
-                report.errors.append(e.message)
+                report.errors.append(e.message + " (`lifeboat repair index` indexes its packs again from their headers)")
+                damagedIndexFiles += 1
             }
+        }
+        if damagedIndexFiles > 0 {
+            // The snapshots are walked against what the packs themselves hold, so a damaged
+            // index file is one finding, not one per blob it listed.
+            let before = Set(index.packs)
+            for (_, reason) in try await repo.indexUnlistedPacks(into: &index) {
+                report.errors.append("\(reason) (no readable index file lists this pack)")
+            }
+            recoveredPacks = Set(index.packs).subtracting(before)
         }
         try index.consolidate()
         report.blobs = index.count
@@ -107,7 +122,7 @@ struct Checker {
                 report.errors.append("pack data/\(pack.hex) is \(size) bytes but the index places a blob up to byte \(end)")
             }
         }
-        for info in stored where ObjectID(hex: info.name.name).map({ indexedPacks[$0] == nil }) ?? true {
+        for info in stored where ObjectID(hex: info.name.name).map({ indexedPacks[$0] == nil && !recoveredPacks.contains($0) }) ?? true {
             report.warnings.append(
                 "pack \(info.name) is not in any index (left by an interrupted backup or prune; `lifeboat prune` removes it)")
         }

@@ -162,7 +162,13 @@ extension Repository {
         _ indexIDs: [ObjectID], _ body: (ObjectID, [PackEntry]) async throws -> Void
     ) async throws {
         for id in indexIDs {
-            let file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            let file: IndexFile
+            do {
+                file = try IndexFile.decode(try await getObject(.index, id), name: "index/\(id.hex)")
+            } catch let e as LifeboatError where e.code == .corrupted {
+                // Its packs would look unindexed and be deleted with their blobs.
+                throw LifeboatError(.corrupted, "refusing to prune: \(e.message); run `lifeboat repair index` first", cause: e)
+            }
             for pack in file.packs { try await body(pack.id, pack.entries) }
         }
     }

@@ -15,4 +15,6 @@ public struct RestoreResult: Sendable {
     public var bytes: Int64 = 0
     /// Files that were not restored, each with the reason.
     public var failures: [String] = []
+    /// Temporaries of an earlier, interrupted restore found in the target and deleted.
+    public var temporariesRemoved = 0
 }

@@ -76,6 +76,7 @@ final class Restorer {
     }
 
     func restore(tree: Tree, into dir: String, relative: String) async throws {
+        removeLeftoverTemporaries(in: dir)
         var directories: [(String, TreeNode)] = []
         for node in tree.nodes {
             guard Self.safeName(node.name) else {
@@ -120,6 +121,28 @@ final class Restorer {
         }
     }
 
+    /// The prefix of a file being restored before it is checked and renamed into place.
+    static let temporaryPrefix = ".lifeboat-restore-"
+
+    /// Whether `name` is one of this restorer's temporaries: the prefix and 12 hex digits.
+    static func isTemporary(_ name: String) -> Bool {
+        guard name.hasPrefix(temporaryPrefix) else { return false }
+        let suffix = name.dropFirst(temporaryPrefix.count)
+        return suffix.count == 12 && suffix.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// Deletes the temporaries a restore killed before it could rename or unlink them left
+    /// in `dir` (regular files only), so a restore run again leaves no stray file behind.
+    private func removeLeftoverTemporaries(in dir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for name in names where Self.isTemporary(name) {
+            var info = stat()
+            let path = dir + "/" + name
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            if unlink(path) == 0 { result.temporariesRemoved += 1 }
+        }
+    }
+
     static func safeName(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
     }
@@ -140,7 +163,7 @@ final class Restorer {
     private func restoreFile(_ node: TreeNode, path: String, relative: String) async throws {
         var planner = WindowPlanner(node: node)
         let dir = (path as NSString).deletingLastPathComponent
-        let temp = dir + "/.lifeboat-restore-" + Hex.encode(randomBytes(6))
+        let temp = dir + "/" + Self.temporaryPrefix + Hex.encode(randomBytes(6))
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LifeboatError(.io, "cannot create \(temp): \(String(cString: strerror(errno)))")

@@ -84,3 +84,19 @@ public struct SnapshotRecord: Sendable, Hashable {
         self.snapshot = snapshot
     }
 }
+
+/// A snapshot manifest that is stored but cannot be read, and why.
+public struct DamagedSnapshot: Sendable, Hashable {
+    /// The manifest's name.
+    public var id: ObjectID
+    /// What is wrong with it, naming the object.
+    public var reason: String
+}
+
+/// The snapshot manifests of a repository, readable and damaged.
+public struct SnapshotListing: Sendable {
+    /// The readable snapshots, oldest first.
+    public var records: [SnapshotRecord] = []
+    /// The manifests that cannot be read, by id.
+    public var damaged: [DamagedSnapshot] = []
+}
