@@ -109,7 +109,8 @@ struct CopyCommand: AsyncParsableCommand {
                 )
             }
             for damaged in unreadable {
-                Output.warn("error: snapshot \(damaged.id.short) was not copied: \(damaged.reason); run `lifeboat check` on the source repository")
+                Output.warn(
+                    "error: snapshot \(damaged.id.short) was not copied: \(damaged.reason); run `lifeboat check` on the source repository")
             }
             if !unreadable.isEmpty { throw ExitCode(ExitStatus.failure) }
         }

@@ -33,7 +33,9 @@ struct RepairIndexCommand: AsyncParsableCommand {
             }
             for pack in report.unreadablePacks { Output.warn("error: \(pack)") }
             if !report.unreadablePacks.isEmpty {
-                Output.warn("error: \(report.unreadablePacks.count) pack(s) could not be indexed; run `lifeboat check` to see which snapshots need them")
+                Output.warn(
+                    "error: \(report.unreadablePacks.count) pack(s) could not be indexed; run `lifeboat check` to see which snapshots need them"
+                )
                 throw ExitCode(ExitStatus.failure)
             }
         }
