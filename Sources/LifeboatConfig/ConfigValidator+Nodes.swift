@@ -59,8 +59,8 @@ extension ConfigValidator {
         }
         var version: String?
         if let node = fields["version"], let text = text(node) {
-            if profile == .nuts && !["5.0", "5.1", "5.2", "5.3", "5.4"].contains(text) {
-                report(node, "\"\(text)\" is not a Nuts version this profile knows (5.0, 5.1, 5.2, 5.3, 5.4)")
+            if profile == .nuts && !NutsStoreList.versions.contains(text) {
+                report(node, "\"\(text)\" is not a Nuts version this profile knows (\(NutsStoreList.versions.joined(separator: ", ")))")
                 ok = false
             } else {
                 version = text

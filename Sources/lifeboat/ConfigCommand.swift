@@ -26,6 +26,8 @@ struct ConfigCommand: AsyncParsableCommand {
                     Output.line("\(file): valid")
                     Output.line(config.summary(now: Date()))
                 }
+                // Valid but incomplete or wasteful: said even with --quiet, on stderr.
+                for line in config.storeListAdvice() { Output.warn("warning: \(line)") }
             }
         }
     }

@@ -64,4 +64,34 @@ import Testing
         #expect(r.stderr.contains("lifeboat.yaml:13: nodes[0].backups.cron"), "\(r.stderr)")
         #expect(r.stderr.contains("has 4 fields; cron needs 5"))
     }
+
+    /// A valid file whose Nuts node misses a store its release needs, and lists one the
+    /// node rebuilds: valid (exit 0), with one warning line each naming node and file.
+    @Test func configCheckWarnsAboutANutsStoreListThatLacksOrHasExtra() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-config")
+        defer { dir.remove() }
+        let file = dir.appending("lifeboat.yaml")
+        try """
+        repositories:
+          primary: {url: /srv/repo, password_file: /etc/pass}
+        nodes:
+          - name: nuts-1
+            profile: nuts
+            version: "5.4"
+            datadir: /var/lib/nuts
+            stores:
+              - {type: sqlite, path: network/data.db}
+              - {type: sqlite, path: vcr/backup-issued-credentials.db}
+              - {type: sqlite, path: vcr/backup-revoked-credentials.db}
+              - {type: sqlite, path: vcr/credentials.db}
+              - {type: sqlite, path: vdr/didstore.db}
+            backups: {cron: "0 * * * *", max: 3, repositories: [primary]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try cli.run(["config", "check", "--quiet", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("lifeboat: warning: ") }
+        #expect(warnings.count == 2, "\(r.stderr)")
+        #expect(warnings.contains { $0.contains("nuts-1") && $0.contains("vcr/backup-credentials.db") && $0.contains("Nuts 5.4") })
+        #expect(warnings.contains { $0.contains("vcr/credentials.db") && $0.contains("need not be backed up") })
+    }
 }

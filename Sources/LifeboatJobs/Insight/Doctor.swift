@@ -71,6 +71,7 @@ public enum Doctor {
         for n in nodes {
             findings += try await schedules(daemon, node: n, now: now)
             findings += try await participantIdentifiers(daemon, node: n)
+            findings += storeList(n)
             findings += await probes.health(n)
         }
         let sizes = try await Sizing.report(daemon, node: node)
@@ -120,6 +121,56 @@ public enum Doctor {
         }
         findings.sort { ($0.severity, $0.node ?? "", $0.check) < ($1.severity, $1.node ?? "", $1.check) }
         return DoctorReport(checkedAt: now, nodes: nodes.map(\.name), findings: findings)
+    }
+
+    /// A Nuts node's store list against its release's (``NutsStoreList``): a store the
+    /// restore needs and nothing captures is an error, one the node rebuilds a warning; a
+    /// shelf must hold a copy of each needed store.
+    static func storeList(_ node: NodeConfiguration) -> [DoctorFinding] {
+        guard node.profile == .nuts, !node.stores.isEmpty else { return [] }
+        let coverage = NutsStoreList.coverage(of: node)
+        let release = node.version.map { "Nuts \($0)" } ?? "every Nuts 5 release"
+        var out: [DoctorFinding] = []
+        for file in coverage.lacking {
+            out.append(
+                DoctorFinding(
+                    .error, node: node.name, check: "store-missing",
+                    message: "no store of \(node.name) captures \(file), which \(release) needs restored",
+                    remedy:
+                        "Add \(file) to the node's stores (a BBolt file through the node's shelf), or a restore leaves the node without it."
+                ))
+        }
+        for file in coverage.extra {
+            out.append(
+                DoctorFinding(
+                    .warning, node: node.name, check: "store-extra", message: "store \(file) of \(node.name) need not be backed up",
+                    remedy: "Remove it from the node's stores: the node rebuilds it, and restoring an old copy is wrong."))
+        }
+        for case .shelf(let directory) in node.stores {
+            let shelf = node.resolvedPath(directory)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: shelf, isDirectory: &isDirectory), isDirectory.boolValue else {
+                out.append(
+                    DoctorFinding(
+                        .error, node: node.name, check: "shelf-missing",
+                        message: "the shelf directory \(shelf) of \(node.name) does not exist",
+                        remedy:
+                            "Set storage.bbolt.backup.directory to \(shelf) and storage.bbolt.backup.interval (e.g. 1h) in the node's config, restart it, and wait one interval."
+                    ))
+                continue
+            }
+            for file in NutsStoreList.restoreFiles(version: node.version)
+            where !FileManager.default.fileExists(atPath: shelf + "/" + file) {
+                out.append(
+                    DoctorFinding(
+                        .error, node: node.name, check: "shelf-incomplete",
+                        message: "the shelf \(shelf) of \(node.name) holds no copy of \(file)",
+                        remedy:
+                            "The node writes its first copies one storage.bbolt.backup.interval after start; if that has passed, check the node's log for shelf errors."
+                    ))
+            }
+        }
+        return out
     }
 
     /// Overdue or failing state backups and identity dumps, and backups without a matching dump.

@@ -1,0 +1,50 @@
+import Foundation
+import LifeboatConfig
+import LifeboatTestSupport
+import Testing
+
+@testable import LifeboatJobs
+
+/// The doctor's store-list checks on a Nuts node: stores its release needs (the documented
+/// 5.4 list, typed out), files the node rebuilds, and the shelf the node writes its copies to.
+@Suite struct DoctorStoreListTests {
+    static let documented54 = [
+        "network/data.db", "vcr/backup-credentials.db", "vcr/backup-issued-credentials.db", "vcr/backup-revoked-credentials.db",
+        "vdr/didstore.db",
+    ]
+
+    @Test func missingAndExtraStoresAreFindings() {
+        let node = NodeConfiguration(
+            name: "nuts-1", profile: .nuts, datadir: "/var/lib/nuts",
+            stores: (Self.documented54.dropFirst() + ["network/connections.db"]).map { .sqlite(path: $0) }, version: "5.4")
+        let findings = Doctor.storeList(node)
+        #expect(findings.count == 2, "\(findings)")
+        let missing = findings.first { $0.check == "store-missing" }
+        #expect(missing?.severity == .error && missing?.message.contains("network/data.db") == true)
+        let extra = findings.first { $0.check == "store-extra" }
+        #expect(extra?.severity == .warning && extra?.message.contains("network/connections.db") == true)
+        let complete = NodeConfiguration(
+            name: "nuts-1", profile: .nuts, datadir: "/var/lib/nuts", stores: Self.documented54.map { .sqlite(path: $0) }, version: "5.4")
+        #expect(Doctor.storeList(complete).isEmpty)
+    }
+
+    @Test func aShelfMustExistAndHoldEachStore() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-doctor-shelf")
+        defer { dir.remove() }
+        let shelf = dir.appending("shelf")
+        let node = NodeConfiguration(name: "nuts-1", profile: .nuts, datadir: dir.path, stores: [.shelf(directory: shelf)], version: "5.4")
+        let absent = Doctor.storeList(node)
+        #expect(absent.map(\.check) == ["shelf-missing"], "\(absent)")
+        #expect(absent.first?.remedy.contains("storage.bbolt.backup.directory") == true)
+        for file in Self.documented54.dropLast() {
+            try FileManager.default.createDirectory(
+                atPath: ((shelf + "/" + file) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data("bolt".utf8).write(to: URL(fileURLWithPath: shelf + "/" + file))
+        }
+        let partial = Doctor.storeList(node)
+        #expect(partial.map(\.check) == ["shelf-incomplete"] && partial.first?.message.contains("vdr/didstore.db") == true, "\(partial)")
+        try FileManager.default.createDirectory(atPath: shelf + "/vdr", withIntermediateDirectories: true)
+        try Data("bolt".utf8).write(to: URL(fileURLWithPath: shelf + "/vdr/didstore.db"))
+        #expect(Doctor.storeList(node).isEmpty)
+    }
+}
