@@ -107,6 +107,7 @@ public struct JobExecutor: Sendable {
     }
 
     func backup(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
+        if let problem = StoreFormatCheck.problems(node).first { throw LifeboatError(.invalidArgument, problem) }
         var (storePaths, root) = try Self.storePaths(node)
         if let recorded = await recordDiagnostics(node) { storePaths.append(recorded) }
         let paths = storePaths

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LifeboatConfig
 import LifeboatCore
+import LifeboatJobs
 
 /// `lifeboat config check FILE`: validates a daemon configuration file.
 struct ConfigCommand: AsyncParsableCommand {
@@ -22,6 +23,12 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let config = try LifeboatConfiguration.load(path: file, environment: ProcessInfo.processInfo.environment)
+                // Stores that parse but cannot be captured as listed: an error, the file is not usable.
+                let formatProblems = StoreFormatCheck.problems(config)
+                if !formatProblems.isEmpty {
+                    for line in formatProblems { Output.warn("error: \(line)") }
+                    throw ExitCode(ExitStatus.usage)
+                }
                 if !quiet {
                     Output.line("\(file): valid")
                     Output.line(config.summary(now: Date()))

@@ -94,4 +94,42 @@ import Testing
         #expect(warnings.contains { $0.contains("nuts-1") && $0.contains("vcr/backup-credentials.db") && $0.contains("Nuts 5.4") })
         #expect(warnings.contains { $0.contains("vcr/credentials.db") && $0.contains("need not be backed up") })
     }
+
+    /// A BBolt file listed as a plain store is refused, pointing to the shelf; the same
+    /// datadir listed through a shelf, or a real SQLite file, passes.
+    @Test func configCheckRefusesABBoltFileListedAsAPlainStore() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-config")
+        defer { dir.remove() }
+        let datadir = dir.appending("nuts")
+        try FileManager.default.createDirectory(atPath: datadir + "/network", withIntermediateDirectories: true)
+        // BBolt page 0: the page header (id u64, flags u16 = 0x04 meta, count u16, overflow u32),
+        // then the meta: magic 0xED0CDAED, version 2, page size 4096 (little endian).
+        var page = [UInt8](repeating: 0, count: 4096)
+        page[8] = 0x04
+        page.replaceSubrange(16..<28, with: [0xED, 0xDA, 0x0C, 0xED, 2, 0, 0, 0, 0x00, 0x10, 0, 0])
+        try Data(page + page).write(to: URL(fileURLWithPath: datadir + "/network/data.db"))
+        try Data("SQLite format 3\0".utf8 + [UInt8](repeating: 0, count: 100)).write(to: URL(fileURLWithPath: datadir + "/other.db"))
+        func check(_ stores: String) throws -> CLI.Result {
+            let file = dir.appending("lifeboat.yaml")
+            try """
+            repositories:
+              primary: {url: /srv/repo, password_file: /etc/pass}
+            nodes:
+              - name: nuts-1
+                datadir: \(datadir)
+                stores: [\(stores)]
+                backups: {cron: "0 * * * *", max: 3, repositories: [primary]}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return try cli.run(["config", "check", "--quiet", file])
+        }
+        for type in ["sqlite", "file"] {
+            let refused = try check("{type: \(type), path: network/data.db}")
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(
+                refused.stderr.contains("network/data.db") && refused.stderr.contains("BBolt")
+                    && refused.stderr.contains("{type: shelf"), "\(refused.stderr)")
+        }
+        let shelf = try check("{type: shelf, directory: \(dir.appending("shelf"))}, {type: sqlite, path: other.db}")
+        #expect(shelf.status == 0, "\(shelf.stderr)")
+    }
 }

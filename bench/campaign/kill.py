@@ -611,11 +611,9 @@ class Campaign:
                 return [f"re-run restore --force rc={rc}: {one_line(err or out)}"]
             got = tree_hashes(tgt)
             left = sorted(k for k in got if os.path.basename(k).startswith(".lifeboat-restore-"))
-            if left:
-                ctx.setdefault("findings", []).append(
-                    f"re-run restore --force left the killed run's temp file(s) in the target: {left}")
+            fails = [f"re-run restore --force left the killed run's temp file(s) in the target: {left}"] if left else []
             d = diff_trees(exp, {k: v for k, v in got.items() if k not in left})
-            return [f"re-run restore --force into the killed target: {d}"] if d else []
+            return fails + ([f"re-run restore --force into the killed target: {d}"] if d else [])
 
         return {"argv": argv, "observer": observer, "post_kill": post_kill, "rerun": rerun, "integer": False}
 

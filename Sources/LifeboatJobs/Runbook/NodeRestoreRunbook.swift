@@ -114,7 +114,9 @@ struct NodeRestoreRunbook: Sendable {
         add("stage", "restore the backup into a staging directory next to \(datadir) and verify every file")
         add("stop", "stop the node (\(controller.stopDescription)) and wait until it has released its files")
         add("move-aside", "move \(entries.joined(separator: ", ")) aside as a rollback copy (kept until the restore succeeds)")
-        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure")
+        let shelfNote =
+            node.stores.contains { if case .shelf = $0 { true } else { false } } ? "; the shelf's store copies to their datadir paths" : ""
+        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote)
         add("restore-side-files", node.profile == .nuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
         add("restore-keys", restoreKeysDescription)
         add("start", "start the node (\(controller.startDescription ?? "not configured"))")
@@ -183,10 +185,20 @@ struct NodeRestoreRunbook: Sendable {
                     .corrupted, "staged files differ from the backup: " + verification.mismatches.prefix(3).joined(separator: "; "))
             }
             // The snapshot holds the datadir's layout, or absolute paths when stores live elsewhere.
-            let stagedDatadir =
-                fm.fileExists(atPath: staging + datadir) && !record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
-                ? staging + datadir : staging
-            done("done", "\(restored.files) files, \(ByteText.format(restored.bytes)) verified")
+            let datadirLayout = record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
+            let stagedDatadir = datadirLayout ? staging : staging + datadir
+            // Shelf copies go to their datadir paths; one that lacks a store fails here, before the node is stopped.
+            let shelves = try Self.stagedShelves(node: node, staging: staging, datadirLayout: datadirLayout, datadir: datadir)
+            let shelfEntries = Set(
+                shelves.compactMap { shelf -> String? in
+                    guard datadirLayout, shelf.directory.hasPrefix(datadir + "/") else { return nil }
+                    let relative = shelf.directory.dropFirst(datadir.count + 1)
+                    return relative.contains("/") ? nil : String(relative)
+                })
+            done(
+                "done",
+                "\(restored.files) files, \(ByteText.format(restored.bytes)) verified"
+                    + (shelves.isEmpty ? "" : "; shelf copies of \(shelves.flatMap(\.files).joined(separator: ", "))"))
 
             await begin("stop")
             try await controller.stop()
@@ -198,9 +210,10 @@ struct NodeRestoreRunbook: Sendable {
             // Streamed database dumps are restored into their servers, not into the datadir.
             let streamed = Set((record.snapshot.streams ?? []).compactMap { $0.split(separator: "/").first.map(String.init) })
             let incoming = ((try? fm.contentsOfDirectory(atPath: stagedDatadir)) ?? []).filter {
-                $0 != ".lifeboat" && !streamed.contains($0)
+                $0 != ".lifeboat" && !streamed.contains($0) && !shelfEntries.contains($0)
             }
-            for entry in Set(NodeProfiles.replacedEntries(node) + incoming).sorted() where fm.fileExists(atPath: datadir + "/" + entry) {
+            let replaced = NodeProfiles.replacedEntries(node) + incoming + shelves.flatMap(\.modules)
+            for entry in Set(replaced).sorted() where fm.fileExists(atPath: datadir + "/" + entry) {
                 try Self.move(datadir + "/" + entry, to: rollback + "/" + entry)
                 moved.append(entry)
             }
@@ -211,9 +224,10 @@ struct NodeRestoreRunbook: Sendable {
             for entry in incoming.sorted() {
                 try Self.move(stagedDatadir + "/" + entry, to: datadir + "/" + entry)
             }
+            let fromShelves = try Self.placeShelfCopies(shelves, datadir: datadir)
             // Databases in the declared order (Canton: the validator app before the participant).
             let databases = try await restoreDatabases(record)
-            let restoredText = (incoming.sorted() + databases).joined(separator: ", ")
+            let restoredText = (incoming.sorted() + fromShelves.map { "\($0) (shelf copy)" } + databases).joined(separator: ", ")
             done("done", "restored \(restoredText)")
 
             await begin("restore-side-files")
