@@ -121,7 +121,7 @@ extension ConfigValidator {
     /// The keys each store type reads besides `type`.
     static let storeKeys: [String: [String]] = [
         "sqlite": ["path"], "file": ["path"], "dir": ["path"], "shelf": ["directory"],
-        "redis": ["url", "password_file", "tls"], "postgres": ["url", "databases", "order"],
+        "redis": ["url", "password_file", "tls", "control", "dir"], "postgres": ["url", "databases", "order"],
     ]
 
     /// One store: `type` first, then the keys of that type.
@@ -163,13 +163,16 @@ extension ConfigValidator {
         }
         let passwordFile = fields["password_file"].map(filePath)
         let tls = fields["tls"].map(boolean)
-        guard let url, passwordFile != .some(nil), tls != .some(nil) else { return nil }
+        let control = fields["control"].map(self.control)
+        let dir = fields["dir"].map(filePath)
+        guard let url, passwordFile != .some(nil), tls != .some(nil), control != .some(nil), dir != .some(nil) else { return nil }
         let secure = url.lowercased().hasPrefix("rediss://")
         if secure, tls == false, let tlsNode = fields["tls"] {
             report(tlsNode, "a rediss:// URL always uses TLS; remove tls: false or use redis://")
             return nil
         }
-        return RedisStore(url: url, passwordFile: passwordFile ?? nil, tls: (tls ?? nil) ?? secure)
+        return RedisStore(
+            url: url, passwordFile: passwordFile ?? nil, tls: (tls ?? nil) ?? secure, control: control ?? nil, dir: dir ?? nil)
     }
 
     /// A PostgreSQL store: one `url`, or `databases` (named, in dump order), and the `order`.

@@ -133,6 +133,25 @@ public struct RedisConnection: Sendable, Hashable {
         return total
     }
 
+    /// Fails naming `redis-cli` when it is not installed.
+    public func requireTool() throws {
+        _ = try command([]).resolvedExecutable()
+    }
+
+    /// A server setting (`CONFIG GET NAME`), or nil when the server does not have it.
+    public func configValue(_ name: String) async throws -> String? {
+        let lines = try await query(["CONFIG", "GET", name]).split(whereSeparator: \.isNewline).map(String.init)
+        guard lines.count >= 2, lines[0] == name else { return nil }
+        return lines[1]
+    }
+
+    /// Stops the server without writing its dataset (`SHUTDOWN NOSAVE`), so the dump a
+    /// restore puts in place is not overwritten.
+    public func shutdownWithoutSaving() async throws {
+        let output = try await CommandRunner.run(try command(["SHUTDOWN", "NOSAVE"]))
+        if let problem = classify(output.stdout + "\n" + output.stderr), problem.code != .io { throw problem }
+    }
+
     /// Whether a server answers PING at this address (any answer, even NOAUTH, counts).
     public func isRunning() async -> Bool {
         guard let probe = try? command(["PING"]), let output = try? await CommandRunner.run(probe) else { return false }

@@ -92,6 +92,18 @@ public struct RedisStoreClient: Sendable {
         return manifest
     }
 
+    /// Where a running server keeps its data: the directory, the RDB's file name, and the
+    /// append-only directory when AOF is on (Redis loads that instead of the RDB).
+    public func serverFiles() async throws -> RedisServerFiles {
+        guard let dir = try await connection.configValue("dir") else {
+            throw LifeboatError(.io, "Redis at \(connection.address) did not say its data directory (CONFIG GET dir)")
+        }
+        let dbfilename = try await connection.configValue("dbfilename") ?? "dump.rdb"
+        let appendonly = try await connection.configValue("appendonly") == "yes"
+        let appenddirname = try await connection.configValue("appenddirname") ?? "appendonlydir"
+        return RedisServerFiles(directory: dir, dumpFileName: dbfilename, appendOnlyDirectory: appendonly ? appenddirname : nil)
+    }
+
     /// The manifest recorded with a backup.
     public func manifest(from repo: Repository, snapshot: SnapshotRecord, prefix: String = "redis") async throws -> RedisManifest {
         let path = prefix + "/" + Self.manifestName
@@ -121,5 +133,22 @@ struct RedisManifestProducer: StreamProducer {
         let after = try await connection.keyCount()
         let manifest = RedisManifest(keysBefore: keysBefore, keysAfter: after, capturedAt: Date(), address: connection.address)
         return try await BytesProducer(try StoreManifest.encode(manifest)).start()
+    }
+}
+
+/// Where a Redis server keeps its data on disk.
+public struct RedisServerFiles: Sendable, Hashable, Codable {
+    /// The data directory (`dir`).
+    public var directory: String
+    /// The RDB's file name in it (`dbfilename`).
+    public var dumpFileName: String
+    /// The append-only directory in it when AOF is on, nil otherwise.
+    public var appendOnlyDirectory: String?
+
+    /// Describes a server's files.
+    public init(directory: String, dumpFileName: String = "dump.rdb", appendOnlyDirectory: String? = nil) {
+        self.directory = directory
+        self.dumpFileName = dumpFileName
+        self.appendOnlyDirectory = appendOnlyDirectory
     }
 }

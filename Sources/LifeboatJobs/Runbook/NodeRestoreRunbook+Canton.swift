@@ -128,10 +128,6 @@ extension NodeRestoreRunbook {
                     return "database \(report.name)\(created)"
                         + (report.rowCounts.isEmpty ? "" : ", \(rows) rows in \(report.rowCounts.count) tables")
                 }
-            case .redis:
-                throw LifeboatError(
-                    .unsupported,
-                    "node \(node.name) has a Redis store: restore it with the Redis procedure in docs/stores.md before running the runbook")
             default:
                 continue
             }

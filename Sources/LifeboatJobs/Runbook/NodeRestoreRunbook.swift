@@ -116,7 +116,10 @@ struct NodeRestoreRunbook: Sendable {
         add("move-aside", "move \(entries.joined(separator: ", ")) aside as a rollback copy (kept until the restore succeeds)")
         let shelfNote =
             node.stores.contains { if case .shelf = $0 { true } else { false } } ? "; the shelf's store copies to their datadir paths" : ""
-        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote)
+        let redisNote =
+            node.stores.contains { if case .redis = $0 { true } else { false } }
+            ? "; Redis: stop the server, put the backup's RDB in its data directory, start it and compare its key count" : ""
+        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote + redisNote)
         add("restore-side-files", node.profile == .nuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
         add("restore-keys", restoreKeysDescription)
         add("start", "start the node (\(controller.startDescription ?? "not configured"))")
@@ -166,6 +169,7 @@ struct NodeRestoreRunbook: Sendable {
                 throw LifeboatError(.invalidArgument, "an identity dump was given without an identity file to decrypt it")
             }
             try await checkCantonRequest()
+            let redisPlans = try await planRedis(record)
             done(
                 notes.isEmpty ? "done" : "warning",
                 notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
@@ -226,7 +230,7 @@ struct NodeRestoreRunbook: Sendable {
             }
             let fromShelves = try Self.placeShelfCopies(shelves, datadir: datadir)
             // Databases in the declared order (Canton: the validator app before the participant).
-            let databases = try await restoreDatabases(record)
+            let databases = try await restoreDatabases(record) + restoreRedis(redisPlans, record: record, rollback: rollback)
             let restoredText = (incoming.sorted() + fromShelves.map { "\($0) (shelf copy)" } + databases).joined(separator: ", ")
             done("done", "restored \(restoredText)")
 
@@ -329,7 +333,8 @@ struct NodeRestoreRunbook: Sendable {
         }
         let controller = NodeController(node: node)
         try await controller.stop()
-        let entries = try fm.contentsOfDirectory(atPath: rollback).sorted()
+        let redis = try await rollbackRedis(node: node, rollback: rollback)
+        let entries = try fm.contentsOfDirectory(atPath: rollback).sorted().filter { $0 != redisRollbackEntry }
         for entry in entries {
             try? fm.removeItem(atPath: datadir + "/" + entry)
             try move(rollback + "/" + entry, to: datadir + "/" + entry)
@@ -340,7 +345,7 @@ struct NodeRestoreRunbook: Sendable {
         }
         try fm.removeItem(atPath: rollback)
         if controller.startDescription != nil { try await controller.start() }
-        return "put back \(entries.joined(separator: ", ")) from \(rollback)"
+        return "put back \((entries + redis).joined(separator: ", ")) from \(rollback)"
     }
 
     static func move(_ from: String, to: String) throws {
