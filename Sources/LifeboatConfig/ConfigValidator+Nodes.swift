@@ -3,7 +3,7 @@ import Foundation
 // `nodes:` and each node's `stores:`.
 extension ConfigValidator {
     /// The keys a node reads.
-    static let nodeKeys = ["name", "profile", "datadir", "stores", "backups", "identity", "version", "control"]
+    static let nodeKeys = ["name", "profile", "datadir", "stores", "backups", "identity", "version", "control", "migration_id"]
 
     /// `nodes:`: at least one node, names unique.
     func nodes(_ node: ConfigNode) -> [NodeConfiguration]? {
@@ -66,6 +66,17 @@ extension ConfigValidator {
                 version = text
             }
         }
+        var migrationID: Int?
+        if let node = fields["migration_id"] {
+            if profile != .canton {
+                report(node, "migration_id is for canton validators (Splice MIGRATION_ID); this node's profile is \(profile.rawValue)")
+                ok = false
+            } else if let value = integer(node, in: 0...1_000_000) {
+                migrationID = value
+            } else {
+                ok = false
+            }
+        }
         var control: NodeControl?
         if let node = fields["control"] {
             control = self.control(node)
@@ -89,7 +100,7 @@ extension ConfigValidator {
         guard ok, let name else { return nil }
         return NodeConfiguration(
             name: name, profile: profile, datadir: datadir, stores: stores, backups: backups, identity: identity,
-            version: version, control: control)
+            version: version, control: control, migrationID: migrationID)
     }
 
     /// Whether `node` is a list with no items.

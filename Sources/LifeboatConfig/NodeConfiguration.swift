@@ -34,12 +34,15 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var version: String?
     /// How to stop, start and reach the node during a restore.
     public var control: NodeControl?
+    /// Canton: the network's current migration id (Splice `MIGRATION_ID`); a backup taken
+    /// under another one cannot restore the validator.
+    public var migrationID: Int?
 
     /// Creates a node entry; the configuration loader checks the values.
     public init(
         name: String, profile: Profile = .generic, datadir: String? = nil, stores: [StoreConfiguration] = [],
         backups: BackupPlan? = nil, identity: IdentityConfiguration? = nil, version: String? = nil,
-        control: NodeControl? = nil
+        control: NodeControl? = nil, migrationID: Int? = nil
     ) {
         self.name = name
         self.profile = profile
@@ -49,6 +52,7 @@ public struct NodeConfiguration: Sendable, Hashable {
         self.identity = identity
         self.version = version
         self.control = control
+        self.migrationID = migrationID
     }
 
     /// `path` made absolute: kept if it is, else read inside ``datadir``.
@@ -64,5 +68,6 @@ public struct NodeConfiguration: Sendable, Hashable {
 extension NodeConfiguration: Codable {
     private enum CodingKeys: String, CodingKey {
         case name, profile, datadir, stores, backups, identity, version, control
+        case migrationID = "migration_id"
     }
 }

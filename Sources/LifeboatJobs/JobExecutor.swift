@@ -119,7 +119,7 @@ public struct JobExecutor: Sendable {
         options.node = node.name
         options.kind = .state
         options.root = root ?? (paths.isEmpty ? node.datadir : nil)
-        options.tags = ["profile:\(node.profile.rawValue)"]
+        options.tags = ["profile:\(node.profile.rawValue)"] + (node.migrationID.map { ["migration:\($0)"] } ?? [])
         options.streams = try await Self.databaseEntries(node)
         guard !paths.isEmpty || !options.streams.isEmpty else {
             throw LifeboatError(.invalidArgument, "node \(node.name) has no stores to back up")

@@ -92,3 +92,34 @@ import Testing
         #expect(generic.storeListAdvice().isEmpty)
     }
 }
+
+/// `migration_id`: a Canton validator's network migration id.
+@Suite struct MigrationIDConfigTests {
+    static func node(_ profile: String, _ value: String) -> String {
+        """
+        repositories:
+          primary: {url: /srv/repo, password_file: /etc/lifeboat/repo.pass}
+        nodes:
+          - name: v1
+            profile: \(profile)
+            datadir: /var/lib/v1
+            migration_id: \(value)
+            stores: [{type: sqlite, path: a.db}]
+            backups: {cron: "0 * * * *", max: 3, repositories: [primary]}
+        """
+    }
+
+    @Test func aCantonNodeTakesAMigrationID() throws {
+        #expect(try parse(Self.node("canton", "4")).nodes.first?.migrationID == 4)
+        #expect(try parse(Self.node("canton", "0")).nodes.first?.migrationID == 0)
+    }
+
+    @Test func otherProfilesAndBadValuesAreRefused() {
+        let nuts = failure(Self.node("nuts", "4"))
+        #expect(nuts?.contains("nodes[0].migration_id") == true && nuts?.contains("canton") == true, "\(nuts ?? "")")
+        let negative = failure(Self.node("canton", "-1"))
+        #expect(negative?.contains("migration_id") == true, "\(negative ?? "")")
+        let text = failure(Self.node("canton", "three"))
+        #expect(text?.contains("migration_id") == true, "\(text ?? "")")
+    }
+}

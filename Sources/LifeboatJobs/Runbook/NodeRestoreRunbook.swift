@@ -169,6 +169,15 @@ struct NodeRestoreRunbook: Sendable {
                 throw LifeboatError(.invalidArgument, "an identity dump was given without an identity file to decrypt it")
             }
             try await checkCantonRequest()
+            if let problem = Self.spliceProblem(node: node, snapshot: record, now: Date()) {
+                throw LifeboatError(.invalidArgument, problem)
+            }
+            let missing = Self.missingTools(node)
+            guard missing.isEmpty else {
+                throw LifeboatError(
+                    .notFound, "\(missing.joined(separator: ", ")) not found on PATH: the restore of this node's databases needs them")
+            }
+            _ = try await checkIdentityDump()
             let redisPlans = try await planRedis(record)
             done(
                 notes.isEmpty ? "done" : "warning",

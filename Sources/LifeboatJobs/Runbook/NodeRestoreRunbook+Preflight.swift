@@ -1,0 +1,64 @@
+import Foundation
+import LifeboatConfig
+import LifeboatCore
+import LifeboatIdentity
+import LifeboatProcess
+import LifeboatRepository
+
+/// What the runbook's first step checks so that nothing knowable up front fails after the
+/// node was stopped and its data moved aside.
+extension NodeRestoreRunbook {
+    /// The sequencer pruning window of a Splice network: a validator whose state is older
+    /// cannot catch up from the sequencer and cannot be restored from it.
+    static let sequencerPruningWindow: TimeInterval = 30 * 86_400
+
+    /// Why a Canton/Splice backup cannot restore the validator: older than the sequencer
+    /// pruning window, or taken under another migration id than the network's current one.
+    static func spliceProblem(node: NodeConfiguration, snapshot: SnapshotRecord, now: Date) -> String? {
+        guard node.profile == .canton else { return nil }
+        let age = now.timeIntervalSince(snapshot.snapshot.time)
+        if age > sequencerPruningWindow {
+            return
+                "backup \(snapshot.id.short) is \(Int(age / 86_400)) days old, beyond the sequencer pruning window of 30 days: the validator could not catch up from it; restore a newer backup, or recover from the identity dump as a new participant"
+        }
+        if let current = node.migrationID {
+            let recorded = snapshot.snapshot.tags.compactMap { tag -> Int? in
+                tag.hasPrefix("migration:") ? Int(tag.dropFirst("migration:".count)) : nil
+            }.first
+            if let recorded, recorded != current {
+                return
+                    "backup \(snapshot.id.short) was taken under migration id \(recorded), the network is at migration id \(current): its databases belong to the previous synchronizer; restore a backup taken since the migration"
+            }
+        }
+        return nil
+    }
+
+    /// The command-line tools the restore of the node's stores runs, each found on PATH.
+    static func missingTools(_ node: NodeConfiguration) -> [String] {
+        var tools: [String] = []
+        for store in node.stores {
+            switch store {
+            case .postgres: tools += ["pg_restore", "psql"]
+            case .redis: tools.append("redis-cli")
+            default: continue
+            }
+        }
+        return tools.uniquedInOrder().filter { (try? Command($0, []).resolvedExecutable()) == nil }
+    }
+
+    /// Decrypts the identity dump with the identity file given, in memory, so a wrong file
+    /// or a missing dump stops the run before the node is touched.
+    func checkIdentityDump() async throws -> String? {
+        guard let dump = request.identityDump, let file = request.identityFile else { return nil }
+        let document = try await IdentityDumps.open(dump, repository: repository, node: node.name, identityFile: file)
+        return "identity dump \(document.name) decrypts with \(file) (\(document.keys.count) keys)"
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in their first order, each once.
+    fileprivate func uniquedInOrder() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}
