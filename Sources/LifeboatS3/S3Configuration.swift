@@ -31,7 +31,8 @@ public struct S3Configuration: Sendable {
     public var listPageSize = 1000
     /// `get` and `getRange` refuse to read more than this many bytes into memory.
     public var maximumObjectSize = 64 << 20
-    /// How long one attempt of one request may take, body included.
+    /// How long one attempt of one request may take, body included; ``resolve(url:region:credentials:environment:)``
+    /// takes it from `LIFEBOAT_S3_REQUEST_TIMEOUT` (seconds) when that is set.
     public var requestTimeout: Duration = .seconds(120)
     /// How long establishing a connection may take (for a client ``S3Storage`` creates itself).
     public var connectTimeout: Duration = .seconds(10)
@@ -48,7 +49,9 @@ public struct S3Configuration: Sendable {
     /// Builds a configuration from a repository URL, taking what is not given from the environment.
     ///
     /// The region is `region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`;
-    /// credentials are `credentials`, else ``S3Credentials/resolve(environment:)``.
+    /// credentials are `credentials`, else ``S3Credentials/resolve(environment:)``; the request
+    /// timeout is `LIFEBOAT_S3_REQUEST_TIMEOUT` seconds (a positive number, fractions allowed)
+    /// when set, else 120 seconds.
     public static func resolve(
         url: String, region: String? = nil, credentials: S3Credentials? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -58,7 +61,26 @@ public struct S3Configuration: Sendable {
             region ?? [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]]
             .compactMap { $0 }.first { !$0.isEmpty } ?? "us-east-1"
         let credentials = try credentials ?? S3Credentials.resolve(environment: environment)
-        return S3Configuration(location: location, region: region, credentials: credentials)
+        var configuration = S3Configuration(location: location, region: region, credentials: credentials)
+        if let text = environment[requestTimeoutVariable], !text.isEmpty {
+            configuration.requestTimeout = try parseTimeout(text)
+        }
+        return configuration
+    }
+
+    /// The environment variable that sets ``requestTimeout``, in seconds.
+    public static let requestTimeoutVariable = "LIFEBOAT_S3_REQUEST_TIMEOUT"
+
+    /// A number of seconds, positive and at most a day, as a duration.
+    static func parseTimeout(_ text: String) throws -> Duration {
+        guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds > 0,
+            seconds <= 86_400
+        else {
+            throw LifeboatError(
+                .invalidArgument,
+                "\(requestTimeoutVariable) must be a number of seconds above 0 and at most 86400, not \(text.debugDescription)")
+        }
+        return .milliseconds(Swift.max(Int64((seconds * 1000).rounded()), 1))
     }
 
     /// Throws `.invalidArgument` naming the first setting out of range.

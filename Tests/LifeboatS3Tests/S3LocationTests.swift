@@ -86,6 +86,25 @@ import Testing
         #expect(try S3Configuration.resolve(url: "s3://bucket", environment: none).region == "us-east-1")
     }
 
+    @Test func theRequestTimeoutComesFromTheEnvironmentWhenSet() throws {
+        let keys = ["AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env-secret"]
+        #expect(try S3Configuration.resolve(url: "s3://bucket", environment: keys).requestTimeout == .seconds(120))
+        var environment = keys
+        environment["LIFEBOAT_S3_REQUEST_TIMEOUT"] = "2.5"
+        #expect(try S3Configuration.resolve(url: "s3://bucket", environment: environment).requestTimeout == .milliseconds(2500))
+        environment["LIFEBOAT_S3_REQUEST_TIMEOUT"] = "300"
+        #expect(try S3Configuration.resolve(url: "s3://bucket", environment: environment).requestTimeout == .seconds(300))
+        for bad in ["0", "-1", "soon", "1e9", "nan"] {
+            environment["LIFEBOAT_S3_REQUEST_TIMEOUT"] = bad
+            let error = #expect(throws: LifeboatError.self, "\(bad)") {
+                try S3Configuration.resolve(url: "s3://bucket", environment: environment)
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("LIFEBOAT_S3_REQUEST_TIMEOUT") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(bad.debugDescription) == true, "\(error?.message ?? "")")
+        }
+    }
+
     @Test func requestsAddressTheBucketByPathOrByHost() async throws {
         var configuration = try S3Configuration.resolve(
             url: "s3://bucket/repo", region: "eu-west-1", credentials: fakeCredentials, environment: [:])
