@@ -21,9 +21,12 @@ final class Restorer {
 
     /// Restore windows (about 2 MiB each) read and decrypted concurrently from a local disk.
     static let window = 4
-    /// The same from network storage (S3), where each read waits on a round trip: more
-    /// reads in flight hide the latency, for about 2 MiB more memory per window.
-    static let networkWindow = 12
+    /// The same from network storage (S3), where each read waits on a round trip and costs
+    /// the server a request: fewer, larger windows (several chunk-list blobs, at least
+    /// ``networkWindowBytes`` of the file) whose reads span up to a whole pack.
+    static let networkWindow = 4
+    /// The least a window covers on network storage.
+    static let networkWindowBytes = 8 << 20
 
     init(repo: Repository, index: ChunkIndex, options: RestoreOptions, target: String, progress: any ProgressReporter) {
         self.repo = repo
@@ -161,7 +164,12 @@ final class Restorer {
     }
 
     private func restoreFile(_ node: TreeNode, path: String, relative: String) async throws {
-        var planner = WindowPlanner(node: node)
+        let inFlight = repo.storage.overlapsPuts ? Self.networkWindow : Self.window
+        // On network storage chunk lists are read ahead (those of the windows in flight and
+        // the next), so a window starts without a round trip for each of its lists; a local
+        // read takes microseconds.
+        var planner = WindowPlanner(node: node, readAhead: repo.storage.overlapsPuts ? 16 : 0)
+        defer { planner.cancel() }
         let dir = (path as NSString).deletingLastPathComponent
         let temp = dir + "/" + Self.temporaryPrefix + Hex.encode(randomBytes(6))
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -193,14 +201,21 @@ final class Restorer {
                 var launchedBytes: Int64 = 0
                 var nextToHash = 0
                 var ready: [Int: [UInt8]] = [:]
+                let network = repo.storage.overlapsPuts
+                let readBytes = network ? WindowPlanner.networkReadBytes : WindowPlanner.readBytes
                 func launchNext() async throws -> Bool {
-                    guard let refs = try await planner.nextRefs(repo: repo, index: index) else { return false }
+                    guard var refs = try await planner.nextRefs(repo: repo, index: index) else { return false }
+                    var span = refs.reduce(Int64(0)) { $0 + Int64($1.length) }
+                    while network, span < Int64(Self.networkWindowBytes), let more = try await planner.nextRefs(repo: repo, index: index) {
+                        refs += more
+                        span += more.reduce(Int64(0)) { $0 + Int64($1.length) }
+                    }
                     let i = launched
                     let at = launchedBytes
                     launched += 1
-                    launchedBytes += refs.reduce(Int64(0)) { $0 + Int64($1.length) }
+                    launchedBytes += span
                     group.addTask {
-                        let window = try await WindowPlanner.plan(refs, repo: repo, index: index)
+                        let window = try await WindowPlanner.plan(refs, repo: repo, index: index, readBytes: readBytes)
                         let bytes = try await window.assemble(repo: repo)
                         let end = at + Int64(bytes.count)
                         let alignment = Int64(DirectIO.alignment)
@@ -214,7 +229,6 @@ final class Restorer {
                     }
                     return true
                 }
-                let inFlight = repo.storage.overlapsPuts ? Self.networkWindow : Self.window
                 for _ in 0..<inFlight where try await launchNext() {}
                 while let (i, bytes) = try await group.next() {
                     ready[i] = bytes

@@ -12,15 +12,32 @@ import LifeboatStorage
 struct WindowPlanner {
     /// Largest span read at once.
     static let readBytes = 1 << 20
+    /// The same on network storage, where every request costs a round trip (and, on some
+    /// servers, a read of the whole object): a pack (about 4 MiB) in one read.
+    static let networkReadBytes = 8 << 20
     /// Unwanted bytes a read may span to join two wanted blobs of the same pack.
     static let gapBytes = 64 << 10
 
     private var inline: [ChunkRef]?
     private var lists: ArraySlice<ObjectID>
+    /// How many chunk-list blobs are read ahead of the one asked for (0: none).
+    private let readAhead: Int
+    /// The reads of the next chunk-list blobs, in file order.
+    private var ahead: [Task<[ChunkRef], any Error>] = []
 
-    init(node: TreeNode) {
+    /// - Parameter readAhead: chunk-list blobs to read ahead while the caller works on the
+    ///   current one; on network storage each read is a round trip, and without reading ahead
+    ///   the restore waits for one before it can start each window.
+    init(node: TreeNode, readAhead: Int = 0) {
         inline = node.chunks ?? (node.chunkLists == nil ? [] : nil)
         lists = (node.chunkLists ?? [])[...]
+        self.readAhead = readAhead
+    }
+
+    /// Stops the reads ahead that nobody will ask for (the restore failed).
+    mutating func cancel() {
+        for task in ahead { task.cancel() }
+        ahead = []
     }
 
     /// The next window, planned, or nil after the last.
@@ -34,14 +51,24 @@ struct WindowPlanner {
         if let inline {
             self.inline = nil
             return inline
-        } else if let list = lists.popFirst() {
+        }
+        if readAhead > 0 {
+            while ahead.count <= readAhead, let list = lists.popFirst() {
+                ahead.append(Task { try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short) })
+            }
+            guard !ahead.isEmpty else { return nil }
+            return try await ahead.removeFirst().value
+        }
+        if let list = lists.popFirst() {
             return try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
         }
         return nil
     }
 
     /// The window for `refs`: their places in the assembled bytes and the pack reads.
-    static func plan(_ refs: [ChunkRef], repo: Repository, index: ChunkIndex) async throws -> RestoreWindow {
+    static func plan(
+        _ refs: [ChunkRef], repo: Repository, index: ChunkIndex, readBytes: Int = WindowPlanner.readBytes
+    ) async throws -> RestoreWindow {
         var starts: [Int] = []
         starts.reserveCapacity(refs.count)
         var size = 0
@@ -62,7 +89,7 @@ struct WindowPlanner {
                         "blob \(w.ref.id.short) in pack data/\(pack.hex) is \(w.loc.rawLength) bytes, the file lists \(w.ref.length)")
                 }
                 if var r = current, w.loc.offset >= r.offset, w.loc.offset - (r.offset + r.length) <= Self.gapBytes,
-                    w.loc.offset + w.loc.length - r.offset <= Self.readBytes
+                    w.loc.offset + w.loc.length - r.offset <= readBytes
                 {
                     r.length = Swift.max(r.length, w.loc.offset + w.loc.length - r.offset)
                     r.blobs.append(ReadBlob(w, from: r.offset))
