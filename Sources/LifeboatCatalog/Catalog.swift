@@ -34,6 +34,12 @@ public final class Catalog: Sendable {
     let writer: any DatabaseWriter
     /// The file path, or `:memory:`, for error messages.
     let location: String
+    let finished = FinishCounter()
+
+    /// How many jobs this process has finished through ``finish(_:state:snapshot:error:repositories:now:)``:
+    /// caches of job summaries compare it to know their answer is out of date. It moves
+    /// before `finish` returns, so whoever learns of the finished job sees it moved.
+    public var finishedJobs: Int { finished.value }
 
     /// Opens the catalog at `path`, creating the file and applying migrations as needed.
     ///
@@ -146,4 +152,14 @@ public final class Catalog: Sendable {
             try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
         }
     }
+}
+
+/// A count bumped and read from any thread.
+final class FinishCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+
+    func increment() { lock.withLock { count += 1 } }
 }
