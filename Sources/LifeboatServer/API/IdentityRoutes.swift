@@ -64,7 +64,7 @@ enum IdentityRoutes {
         v1.get("/nodes/{node}/identity-dumps/{dump}/export") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
+            let dump = try API.pathParameter(context, "dump")
             let repo = try await repository(request.uri.queryParameters.get("repository"), node: node, daemon)
             let data = try await IdentityDumps.export(dump, repository: repo, node: node)
             let summary = try await IdentityDumps.find(dump, repository: repo, node: node)
@@ -79,9 +79,11 @@ enum IdentityRoutes {
         v1.post("/nodes/{node}/identity-dumps/{dump}/restore") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
-            var request = request
-            let body = try JSONDecoder().decode(RestoreBody.self, from: Data(buffer: try await request.collectBody(upTo: 64 * 1024)))
+            let dump = try API.pathParameter(context, "dump")
+            let body =
+                try await api.body(
+                    request, as: RestoreBody.self, properties: ["identityFile": .string, "force": .boolean, "repository": .string])
+                ?? RestoreBody()
             guard let identityFile = body.identityFile, identityFile.hasPrefix("/") else {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the absolute path of the age identity file on the daemon's host",
@@ -97,9 +99,15 @@ enum IdentityRoutes {
         v1.post("/nodes/{node}/identity-dumps/{dump}/restore-kit") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
-            var request = request
-            let body = try JSONDecoder().decode(KitBody.self, from: Data(buffer: try await request.collectBody(upTo: 64 * 1024)))
+            let dump = try API.pathParameter(context, "dump")
+            let body =
+                try await api.body(
+                    request, as: KitBody.self,
+                    properties: [
+                        "identityFile": .string, "newParticipantId": .string, "nodeIdentifier": .string, "directory": .string,
+                        "repository": .string,
+                    ])
+                ?? KitBody()
             guard let identityFile = body.identityFile, identityFile.hasPrefix("/") else {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the absolute path of the age identity file on the daemon's host",
@@ -131,7 +139,7 @@ enum IdentityRoutes {
     static func repository(_ name: String?, node: String, _ daemon: Daemon) async throws -> Repository {
         if let name {
             guard daemon.configuration.repository(named: name) != nil else {
-                throw Problem(.unprocessableContent, "repository: no repository named \"\(name)\"", field: "repository")
+                throw Problem(.unprocessableContent, "repository: no repository named \"\(API.show(name))\"", field: "repository")
             }
             return try await daemon.repositories.repository(name)
         }
