@@ -83,7 +83,6 @@ extension Catalog {
         }
         let snapshot = try snapshot.map(CatalogArgument.snapshot)
         let repositories = try repositories.map(CatalogArgument.repository)
-        defer { finished.increment() }
         return try await write("finishing job \(id)") { db in
             var record = try Self.requireRecord(db, id, in: self.location)
             guard record.state.finishStates.contains(state) else {

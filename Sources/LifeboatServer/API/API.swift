@@ -15,7 +15,7 @@ struct API: Sendable {
     init(daemon: Daemon) {
         self.daemon = daemon
         let (catalog, sized) = (daemon.catalog, daemon.finishedJobs)
-        cache = SummaryCache { catalog.finishedJobs &+ sized.value }
+        cache = SummaryCache { catalog.writeCount &+ sized.value }
     }
 
     static let encoder: JSONEncoder = {

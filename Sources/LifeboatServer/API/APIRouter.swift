@@ -53,7 +53,9 @@ public enum APIRouter {
         v1.get("/nodes/{node}/schedules/{kind}") { _, context in
             try context.require(.viewer)
             let (node, kind) = try api.scheduleKey(context)
-            return try api.json(ScheduleView(try await daemon.scheduler.schedule(node: node, kind: kind), now: daemon.clock.now()))
+            return try await api.cachedJSON("schedule \(node) \(kind)") {
+                ScheduleView(try await daemon.scheduler.schedule(node: node, kind: kind), now: daemon.clock.now())
+            }
         }
         v1.put("/nodes/{node}/schedules/{kind}") { request, context in
             try context.require(.operator)
@@ -91,8 +93,9 @@ public enum APIRouter {
             let node = try api.nodeName(context)
             let kind = try api.kindParameter(request, default: nil)
             let limit = try api.limitParameter(request)
-            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, limit: limit)
-            return try api.json(jobs.map(JobView.init))
+            return try await api.cachedJSON("history \(node) \(kind.map(\.rawValue) ?? "") \(limit)") {
+                try await daemon.catalog.jobs(node: node, kind: kind, limit: limit).map(JobView.init)
+            }
         }
         v1.get("/nodes/{node}/snapshots") { request, context in
             try context.require(.viewer)
@@ -199,12 +202,21 @@ public enum APIRouter {
                 }
                 state = s
             }
-            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, state: state, limit: try api.limitParameter(request))
-            return try api.json(jobs.map(JobView.init))
+            let limit = try api.limitParameter(request)
+            let chosen = state
+            let key = "jobs \(node ?? "\u{0}") \(kind.map(\.rawValue) ?? "") \(chosen.map(\.rawValue) ?? "") \(limit)"
+            return try await api.cachedJSON(key) {
+                try await daemon.catalog.jobs(node: node, kind: kind, state: chosen, limit: limit).map(JobView.init)
+            }
         }
         v1.get("/jobs/{id}") { _, context in
             try context.require(.viewer)
-            return try api.json(JobView(try await api.job(context)))
+            let text = try API.pathParameter(context, "id")
+            guard let id = JobID(text) else { throw Problem(.notFound, "id: \"\(API.show(text))\" is not a job id (a number)") }
+            return try await api.cachedJSON("job \(id)") {
+                guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "id: no job \(id)") }
+                return JobView(job)
+            }
         }
         v1.post("/jobs/{id}/cancel") { _, context in
             try context.require(.operator)

@@ -1,15 +1,16 @@
 import Foundation
 import LifeboatJobs
 
-/// Answers that many clients ask for and that change slowly — the node list, a node, the
-/// metrics text, a node's snapshots — computed at most once per ``ttl``, and afresh once a
-/// job has finished or the API changed a schedule or queued a job. Concurrent requests for
-/// the same answer share one computation.
+/// Read answers that many clients ask for at once — the node list, a node, the metrics
+/// text, a node's snapshots, job lists, a job, a schedule — computed once and shared by
+/// every request until the catalog is written (a job created, started, progressed or
+/// finished; a schedule changed: ``Catalog/writeCount``), the API changes something, or
+/// ``ttl`` passes (for what the catalog does not hold: snapshot listings, free space).
+/// Concurrent requests for the same answer share one computation.
 ///
 /// Without it every `/metrics` scrape and node list ran catalog queries per node and kind
 /// (and a snapshot list read every manifest); under 200 clients those requests queued
-/// behind each other. A second of staleness is invisible to a scrape or a dashboard, and the
-/// changes that matter (a job's end, a schedule) are seen at once.
+/// behind each other.
 ///
 /// ```swift
 /// let data = try await cache.value("nodes") { try API.encoder.encode(try await api.nodes()) }
@@ -17,12 +18,12 @@ import LifeboatJobs
 final class SummaryCache: @unchecked Sendable {
     /// How long an answer is reused.
     let ttl: Duration
-    /// Bumped by the daemon as jobs finish.
-    let finishedJobs: @Sendable () -> Int
+    /// Moves whenever what the answers are made of changes.
+    let version: @Sendable () -> Int
 
     private struct Entry {
         var computed: ContinuousClock.Instant
-        var finishedJobs: Int
+        var version: Int
         var generation: Int
         var task: Task<Data, any Error>
     }
@@ -31,9 +32,13 @@ final class SummaryCache: @unchecked Sendable {
     private var entries: [String: Entry] = [:]
     private var generation = 0
 
-    init(ttl: Duration = .seconds(1), finishedJobs: @escaping @Sendable () -> Int) {
+    /// Entries kept before expired ones are swept (request URIs are keys, so a caller
+    /// could otherwise grow the table without bound).
+    static let sweepAbove = 256
+
+    init(ttl: Duration = .seconds(1), version: @escaping @Sendable () -> Int) {
         self.ttl = ttl
-        self.finishedJobs = finishedJobs
+        self.version = version
     }
 
     /// Forgets every answer (after a change made through the API).
@@ -48,13 +53,16 @@ final class SummaryCache: @unchecked Sendable {
     /// caller waiting on it. A failed computation is not kept.
     func value(_ key: String, _ compute: @escaping @Sendable () async throws -> Data) async throws -> Data {
         let now = ContinuousClock.now
-        let finished = finishedJobs()
+        let version = self.version()
         let (task, generation): (Task<Data, any Error>, Int) = lock.withLock {
-            if let entry = entries[key], entry.finishedJobs == finished, now - entry.computed < ttl {
+            if let entry = entries[key], entry.version == version, now - entry.computed < ttl {
                 return (entry.task, entry.generation)
             }
+            if entries.count > Self.sweepAbove {
+                entries = entries.filter { now - $0.value.computed < ttl && $0.value.version == version }
+            }
             let task = Task { try await compute() }
-            entries[key] = Entry(computed: now, finishedJobs: finished, generation: self.generation, task: task)
+            entries[key] = Entry(computed: now, version: version, generation: self.generation, task: task)
             return (task, self.generation)
         }
         do {
