@@ -90,6 +90,28 @@ import Testing
         #expect((schedule.json as? [String: Any])?["max"] as? Int == 3)
     }
 
+    /// An identity file that cannot be read (missing, a directory) is a 422 naming
+    /// `identityFile`, before any dump is opened.
+    @Test func unreadableIdentityFileNamesTheField() async throws {
+        let h = try await DaemonHarness()
+        defer { Task { await h.stop() } }
+        for file in [h.dir.appending("missing.key"), h.dir.appending("node")] {
+            let routes = [
+                ("/api/v1/nodes/n1/identity-dumps/latest/restore", #"{"identityFile": "\#(file)"}"#),
+                (
+                    "/api/v1/nodes/n1/identity-dumps/latest/restore-kit",
+                    #"{"identityFile": "\#(file)", "newParticipantId": "p2", "directory": "\#(h.dir.appending("kit"))"}"#
+                ),
+            ]
+            for (path, body) in routes {
+                let answer = try await h.call(.POST, path, body: body)
+                #expect(answer.status == 422, "\(path): \(answer.text)")
+                #expect(Self.problem(answer)["field"] as? String == "identityFile", "\(path): \(answer.text)")
+                #expect((Self.problem(answer)["detail"] as? String)?.hasPrefix("identityFile: cannot read") == true, "\(answer.text)")
+            }
+        }
+    }
+
     /// The restore plan's query parameters are checked up front, each refusal naming its parameter.
     @Test func restorePlanNamesItsParameters() async throws {
         let h = try await DaemonHarness()

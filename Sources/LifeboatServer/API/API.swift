@@ -199,6 +199,18 @@ struct API: Sendable {
         return reference
     }
 
+    /// Refuses an age identity file the daemon cannot read (missing, a directory, no
+    /// permission) up front, naming `field`, rather than failing deep in a decryption.
+    static func requireReadableFile(_ path: String, field: String = "identityFile") throws {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        guard exists, !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+            throw Problem(
+                .unprocessableContent, "\(field): cannot read the age identity file \(show(path)): \(why)", field: field)
+        }
+    }
+
     /// Refuses a repository name the configuration does not have (422 naming `field`).
     func requireRepository(_ name: String?, field: String = "repository") throws {
         guard let name, daemon.configuration.repository(named: name) == nil else { return }

@@ -90,10 +90,13 @@ enum IdentityRoutes {
                     field: "identityFile")
             }
             _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
+            try API.requireReadableFile(identityFile)
             let repo = try await repository(body.repository, node: node, daemon)
             let nodeConfig = try daemon.executor.node(named: node)
-            let summary = try await IdentityRestorer(node: nodeConfig, logger: daemon.logger).restore(
-                dump, from: repo, identityFile: identityFile, force: body.force ?? false)
+            let summary = try await namingIdentityFile(identityFile) {
+                try await IdentityRestorer(node: nodeConfig, logger: daemon.logger).restore(
+                    dump, from: repo, identityFile: identityFile, force: body.force ?? false)
+            }
             return try api.json(summary)
         }
         v1.post("/nodes/{node}/identity-dumps/{dump}/restore-kit") { request, context in
@@ -122,12 +125,25 @@ enum IdentityRoutes {
             let roots = RestoreRoots(daemon.configuration.api)
             _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
             _ = try roots.confine(directory, field: "directory", what: "the restore-kit directory")
+            try API.requireReadableFile(identityFile)
             let repo = try await repository(body.repository, node: node, daemon)
-            let document = try await IdentityDumps.open(dump, repository: repo, node: node, identityFile: identityFile)
+            let document = try await namingIdentityFile(identityFile) {
+                try await IdentityDumps.open(dump, repository: repo, node: node, identityFile: identityFile)
+            }
             var options = RestoreKit.Options(newParticipantIdentifier: participant)
             options.nodeIdentifier = body.nodeIdentifier
             let files = try await RestoreKit.write(document, options: options, directory: directory, catalog: daemon.catalog)
             return try api.json(["files": files])
+        }
+    }
+
+    /// Runs `body`; an invalid-argument error about the identity file (it does not decrypt
+    /// the dump, it cannot be read) becomes a 422 naming `identityFile`.
+    static func namingIdentityFile<T>(_ path: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as LifeboatError where error.code == .invalidArgument && error.message.contains("identity file") {
+            throw Problem(.unprocessableContent, "identityFile: \(error.message)", field: "identityFile")
         }
     }
 
