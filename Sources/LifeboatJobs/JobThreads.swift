@@ -11,7 +11,7 @@ import Foundation
 ///
 /// That pool has one thread per core; on a two-core host a running backup kept both busy,
 /// and every API request waited behind its batches at each `await` (p99 1.9 s under 200
-/// clients). These threads also run at a lower priority (nice 10, per thread on Linux),
+/// clients). These threads also run at the lowest priority (nice 19, per thread on Linux),
 /// so the kernel runs a request's short work before the next batch; the backup gets
 /// whatever the requests leave.
 ///
@@ -20,7 +20,7 @@ import Foundation
 /// ```
 public final class JobThreads: TaskExecutor, @unchecked Sendable {
     /// One thread per core.
-    public static let shared = JobThreads(threads: max(2, ProcessInfo.processInfo.activeProcessorCount), nice: 10)
+    public static let shared = JobThreads(threads: max(2, ProcessInfo.processInfo.activeProcessorCount), nice: 19)
 
     private let condition = NSCondition()
     /// Jobs waiting, oldest first from `head`.
