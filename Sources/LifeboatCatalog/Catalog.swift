@@ -34,6 +34,13 @@ public final class Catalog: Sendable {
     let writer: any DatabaseWriter
     /// The file path, or `:memory:`, for error messages.
     let location: String
+    let writes = WriteCounter()
+
+    /// How many write transactions this process has run on the catalog (jobs created,
+    /// started, progressed, finished; schedule state): caches of what the catalog holds
+    /// compare it to know their answer is out of date. It moves before and after each
+    /// write, so whoever learns of a change sees it moved.
+    public var writeCount: Int { writes.value }
 
     /// Opens the catalog at `path`, creating the file and applying migrations as needed.
     ///
@@ -119,6 +126,8 @@ public final class Catalog: Sendable {
 
     /// Runs one transaction; an error thrown inside rolls it back and comes out as a ``LifeboatError``.
     func write<T: Sendable>(_ what: String, _ updates: @Sendable (Database) throws -> T) async throws -> T {
+        writes.increment()
+        defer { writes.increment() }
         do {
             return try await writer.write(updates)
         } catch {
@@ -146,4 +155,14 @@ public final class Catalog: Sendable {
             try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
         }
     }
+}
+
+/// A count bumped and read from any thread.
+final class WriteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+
+    func increment() { lock.withLock { count += 1 } }
 }

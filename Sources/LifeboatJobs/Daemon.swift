@@ -30,6 +30,9 @@ public final class Daemon: Sendable {
     public let startedAt: Date
     /// Repository sizes measured after jobs, for metrics.
     package let sizes = RepositorySizes()
+    /// How many finished jobs have had their repositories' sizes measured: the API's cached
+    /// metrics recompute when it moves (the catalog counts the finishes themselves).
+    package let finishedJobs = JobCounter()
 
     /// Opens the catalog (settling jobs a crash left Running) and wires the parts together.
     public init(
@@ -58,12 +61,14 @@ public final class Daemon: Sendable {
         await box.set(scheduler)
         let sizes = self.sizes
         let repositories = self.repositories
+        let finishedJobs = self.finishedJobs
         await runner.setOnFinish { job in
             for name in job.repositories {
                 if let repo = try? await repositories.repository(name), let bytes = try? await repo.storedBytes() {
                     await sizes.set(name, bytes)
                 }
             }
+            finishedJobs.increment()
         }
     }
 
@@ -96,6 +101,18 @@ extension Daemon {
 actor SchedulerBox {
     var scheduler: Scheduler?
     func set(_ s: Scheduler) { scheduler = s }
+}
+
+/// A count read and bumped from any thread.
+package final class JobCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    /// The count now.
+    package var value: Int { lock.withLock { count } }
+
+    /// Adds one.
+    package func increment() { lock.withLock { count += 1 } }
 }
 
 /// Stored bytes per repository, as last measured.

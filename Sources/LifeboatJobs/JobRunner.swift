@@ -169,7 +169,9 @@ public actor JobRunner {
             }
             defer { flusher.cancel() }
             let executor = self.executor
-            let work = Task {
+            let catalog = self.catalog
+            // On the job threads, off the cooperative pool the API answers on (see JobThreads).
+            let work = Task(executorPreference: JobThreads.shared) {
                 try await executor.execute(
                     queued.request, job: id, progress: reporter,
                     phase: { [catalog] text in

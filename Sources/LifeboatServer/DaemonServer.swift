@@ -21,7 +21,7 @@ public enum DaemonServer {
     ) async throws {
         let listen = daemon.configuration.listen
         let app = Application(
-            router: APIRouter.build(daemon),
+            router: MethodCheckedRouter(APIRouter.build(daemon)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "lifeboat"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },
             logger: daemon.logger)

@@ -76,7 +76,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         backups: String = "interval: 1h\nmax: 3\nrepositories: [primary]", dir existing: TemporaryDirectory? = nil,
-        identity: String? = nil, configuration text: String? = nil
+        identity: String? = nil, configuration text: String? = nil,
+        identityDump: IdentityDumpFunction? = Daemon.defaultIdentityDump
     ) async throws {
         dir = try existing ?? TemporaryDirectory(prefix: "lifeboat-daemon")
         if text == nil && !FileManager.default.fileExists(atPath: dir.appending("node/data.db")) {
@@ -91,7 +92,7 @@ final class DaemonHarness: @unchecked Sendable {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "daemon-test")
         logger.logLevel = .warning
-        daemon = try await Daemon(configuration: configuration, environment: environment, logger: logger)
+        daemon = try await Daemon(configuration: configuration, environment: environment, identityDump: identityDump, logger: logger)
         try await daemon.openRepositories(create: true)
         let ports = AsyncStream.makeStream(of: Int.self)
         let daemon = self.daemon
@@ -115,21 +116,32 @@ final class DaemonHarness: @unchecked Sendable {
         var status: Int
         var body: Data
         var contentType: String?
+        var headers: HTTPHeaders = [:]
         var json: Any? { try? JSONSerialization.jsonObject(with: body) }
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    func call(_ method: HTTPMethod, _ path: String, token: String? = operatorToken, body: String? = nil) async throws -> Answer {
+    /// Sends a request with `Authorization: Bearer token` (none for a nil token), or the
+    /// `authorization` header verbatim when given.
+    func call(
+        _ method: HTTPMethod, _ path: String, token: String? = operatorToken, authorization: String? = nil, body: String? = nil
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let authorization {
+            request.headers.add(name: "Authorization", value: authorization)
+        } else if let token {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let data = Data(buffer: try await response.body.collect(upTo: 8 << 20))
-        return Answer(status: Int(response.status.code), body: data, contentType: response.headers.first(name: "Content-Type"))
+        return Answer(
+            status: Int(response.status.code), body: data, contentType: response.headers.first(name: "Content-Type"),
+            headers: response.headers)
     }
 
     /// Polls a job until it finishes.

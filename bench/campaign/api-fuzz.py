@@ -85,7 +85,7 @@ def main() -> int:
                      SCHEMATHESIS_HOOKS="fuzz_hooks", LB_FUZZ_LOG=log, LB_RESTORE_ROOT=env.restore_root,
                      LB_OUTSIDE=env.outside, LB_DATADIR=env.datadir, LB_NODE=lbharness.NODE,
                      LB_JOB_IDS=",".join(map(str, job_ids)))
-    # the daemon's own document, fetched once without a token (a bogus token gets 401 even here)
+    # the daemon's own document, fetched once without a token (public: any Authorization header is ignored)
     import urllib.request
     schema_url = os.path.join(report_dir, "openapi.json")
     with urllib.request.urlopen(env.base + "/api/v1/openapi.json", timeout=10) as r, open(schema_url, "wb") as f:

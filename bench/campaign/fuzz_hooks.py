@@ -353,19 +353,26 @@ def auth_enforced(ctx, response, case):
     elif ROLE == "viewer":
         if op in OPERATOR_OPS and status != 403:
             _fail("auth_enforced", case, response, f"viewer on an operator route: expected 403, got {status}")
-        if op not in OPERATOR_OPS and status in (401, 403):
+        # a viewer route may still refuse a path outside api.restore_roots (403 naming the
+        # path field: the restore plan's identityFile), as the admin branch below allows
+        if op not in OPERATOR_OPS and status == 401:
             _fail("auth_enforced", case, response, f"viewer on a viewer route: got {status}")
+        if op not in OPERATOR_OPS and status == 403 and _problem_field(response) not in PATH_BODY_FIELDS:
+            _fail("auth_enforced", case, response, f"viewer on a viewer route: got 403 not about a path field")
     else:
         if status == 401:
             _fail("auth_enforced", case, response, f"role {ROLE} answered 401")
         if status == 403:
-            try:
-                field = json.loads(response.content).get("field")
-            except Exception:
-                field = None
-            if field not in PATH_BODY_FIELDS:
+            if _problem_field(response) not in PATH_BODY_FIELDS:
                 _fail("auth_enforced", case, response, f"role {ROLE} answered 403 not about a path field")
     return True
+
+
+def _problem_field(response):
+    try:
+        return json.loads(response.content).get("field")
+    except Exception:
+        return None
 
 
 def _inside(path: str, roots: list[str]) -> bool:

@@ -9,6 +9,14 @@ import LifeboatRepository
 /// The route handlers' shared work.
 struct API: Sendable {
     let daemon: Daemon
+    /// The node views, metrics and snapshot lists, reused for a second.
+    let cache: SummaryCache
+
+    init(daemon: Daemon) {
+        self.daemon = daemon
+        let (catalog, sized) = (daemon.catalog, daemon.finishedJobs)
+        cache = SummaryCache { catalog.writeCount &+ sized.value }
+    }
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -21,8 +29,20 @@ struct API: Sendable {
     }()
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try Self.encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        jsonResponse(try Self.encoder.encode(value), status: status)
+    }
+
+    func jsonResponse(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JSON answer from the cache under `key`, computed by `compute` when stale.
+    func cachedJSON<Value: Encodable & Sendable>(
+        _ key: String, _ compute: @escaping @Sendable () async throws -> Value
+    ) async throws
+        -> Response
+    {
+        jsonResponse(try await cache.value(key) { try Self.encoder.encode(try await compute()) })
     }
 
     func ready() async throws -> Response {
@@ -34,20 +54,50 @@ struct API: Sendable {
         return try json(["status": "ready"])
     }
 
-    func metrics() async -> Response {
-        let text = await Metrics.render(daemon)
+    func metrics() async throws -> Response {
+        let daemon = self.daemon
+        let text = try await cache.value("metrics") { Data(await Metrics.render(daemon).utf8) }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
 
     // MARK: Parameters
 
+    /// A path parameter, percent-decoded (`nuts%2Ddemo` is `nuts-demo`).
+    /// - Throws: 404 naming the parameter for a broken encoding, or a value with `/` or NUL
+    ///   (no node, schedule, job or dump has such a name).
+    static func pathParameter(_ context: APIContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let value = raw.removingPercentEncoding else {
+            throw Problem(.notFound, "\(name) \"\(show(raw))\" is not valid percent-encoding, so it names no \(name)")
+        }
+        if value.contains("/") || value.unicodeScalars.contains("\0") {
+            throw Problem(.notFound, "\(name) \"\(show(value))\" contains / or NUL, so it names no \(name)")
+        }
+        return value
+    }
+
+    /// `value` with control characters written as `\u{…}`, for a message.
+    static func show(_ value: String) -> String {
+        var out = ""
+        for scalar in value.unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar == "\"" || scalar == "\\" {
+                out += scalar.isASCII && scalar.value >= 0x20 ? "\\\(scalar)" : "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     func nodeName(_ context: APIContext) throws -> String {
-        let name = try context.parameters.require("node")
+        let name = try Self.pathParameter(context, "node")
         guard daemon.configuration.node(named: name) != nil else {
             throw Problem(
-                .notFound, "no node named \"\(name)\" (configured: \(daemon.configuration.nodes.map(\.name).joined(separator: ", ")))")
+                .notFound,
+                "node: no node named \"\(Self.show(name))\" (configured: \(daemon.configuration.nodes.map(\.name).joined(separator: ", ")))"
+            )
         }
         return name
     }
@@ -62,9 +112,9 @@ struct API: Sendable {
 
     func scheduleKey(_ context: APIContext) throws -> (String, JobKind) {
         let node = try nodeName(context)
-        let text = try context.parameters.require("kind")
+        let text = try Self.pathParameter(context, "kind")
         guard let kind = Self.kind(text) else {
-            throw Problem(.notFound, "\"\(text)\" is not a schedule; a node has the schedules backup and identity")
+            throw Problem(.notFound, "kind: \"\(Self.show(text))\" is not a schedule; a node has the schedules backup and identity")
         }
         return (node, kind)
     }
@@ -73,7 +123,8 @@ struct API: Sendable {
         guard let text = request.uri.queryParameters.get("kind") else { return fallback }
         guard let kind = JobKind.allCases.first(where: { $0.rawValue == text }) ?? Self.kind(text) else {
             throw Problem(
-                .unprocessableContent, "kind \"\(text)\" is not one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                .unprocessableContent,
+                "kind \"\(Self.show(text))\" is not one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))",
                 field: "kind")
         }
         return kind
@@ -82,15 +133,15 @@ struct API: Sendable {
     func limitParameter(_ request: Request) throws -> Int {
         guard let text = request.uri.queryParameters.get("limit") else { return 50 }
         guard let limit = Int(text), (1...1000).contains(limit) else {
-            throw Problem(.unprocessableContent, "limit \"\(text)\" must be a number from 1 to 1000", field: "limit")
+            throw Problem(.unprocessableContent, "limit \"\(Self.show(text))\" must be a number from 1 to 1000", field: "limit")
         }
         return limit
     }
 
     func job(_ context: APIContext) async throws -> Job {
-        let text = try context.parameters.require("id")
-        guard let id = JobID(text) else { throw Problem(.notFound, "\"\(text)\" is not a job id (a number)") }
-        guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "no job \(text)") }
+        let text = try Self.pathParameter(context, "id")
+        guard let id = JobID(text) else { throw Problem(.notFound, "id: \"\(Self.show(text))\" is not a job id (a number)") }
+        guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "id: no job \(id)") }
         return job
     }
 
@@ -102,6 +153,12 @@ struct API: Sendable {
             .unprocessableContent,
             "node \(node) has no identity section (source and recipients) in the configuration; add one to lifeboat.yaml first")
     }
+
+    /// The properties of a schedule body (`SchedulePlan` in the OpenAPI document).
+    static let planProperties: [String: RequestBody.PropertyType] = [
+        "cron": .string, "timezone": .string, "interval": .string, "max": .integer, "keep": .integers, "environment": .string,
+        "paused": .boolean, "repositories": .strings,
+    ]
 
     func parsePlan(_ body: String, kind: JobKind) throws -> BackupPlan {
         do {
@@ -117,40 +174,93 @@ struct API: Sendable {
             throw Problem(.unprocessableContent, "target: give the directory to restore into", field: "target")
         }
         guard target.hasPrefix("/") else {
-            throw Problem(.unprocessableContent, "target: \"\(target)\" must be an absolute path", field: "target")
+            throw Problem(.unprocessableContent, "target: \"\(Self.show(target))\" must be an absolute path", field: "target")
         }
         let datadir = daemon.configuration.node(named: node)?.datadir
         _ = try RestoreRoots(daemon.configuration.api).confine(
             target, field: "target", what: "the restore target", also: datadir.map { [$0] } ?? [])
         if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
-            throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
-        }
-        let snapshot = body.snapshot ?? "latest"
-        guard snapshot == "latest" || (snapshot.count >= 4 && snapshot.allSatisfy(\.isHexDigit)) else {
             throw Problem(
-                .unprocessableContent, "snapshot: \"\(snapshot)\" is not a snapshot id (hex, at least 4 characters) or latest",
-                field: "snapshot")
+                .unprocessableContent, "repository: no repository named \"\(Self.show(repository))\"", field: "repository")
         }
+        let snapshot = try Self.snapshotReference(body.snapshot, field: "snapshot")
         return RestoreRequest(node: node, snapshot: snapshot, repository: body.repository, target: target, force: body.force ?? false)
+    }
+
+    /// `latest` (the default) or a snapshot id or prefix of at least 4 hex characters.
+    /// - Throws: 422 naming `field`.
+    static func snapshotReference(_ text: String?, field: String) throws -> String {
+        let reference = text ?? "latest"
+        guard reference == "latest" || (reference.count >= 4 && reference.allSatisfy(\.isHexDigit)) else {
+            throw Problem(
+                .unprocessableContent,
+                "\(field): \"\(show(reference))\" is not a snapshot id (hex, at least 4 characters) or latest", field: field)
+        }
+        return reference
+    }
+
+    /// Refuses an age identity file the daemon cannot read (missing, a directory, no
+    /// permission) up front, naming `field`, rather than failing deep in a decryption.
+    static func requireReadableFile(_ path: String, field: String = "identityFile") throws {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        guard exists, !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+            throw Problem(
+                .unprocessableContent, "\(field): cannot read the age identity file \(show(path)): \(why)", field: field)
+        }
+    }
+
+    /// Refuses a repository name the configuration does not have (422 naming `field`).
+    func requireRepository(_ name: String?, field: String = "repository") throws {
+        guard let name, daemon.configuration.repository(named: name) == nil else { return }
+        throw Problem(.unprocessableContent, "\(field): no repository named \"\(Self.show(name))\"", field: field)
     }
 
     func submit(_ request: JobRequest, context: APIContext) async throws -> Response {
         let job = try await daemon.runner.submit(request, trigger: .api, detail: context.tokenName.map { "token \($0)" })
+        cache.invalidate()
         var response = try json(JobView(job), status: .accepted)
         response.headers[.location] = "/api/v1/jobs/\(job.id)"
         return response
     }
 
+    /// The most a request body may hold.
+    static let maxBodyBytes = 64 * 1024
+
+    /// The request's JSON body checked and decoded; nil for an empty body when `optional`.
+    /// - Throws: ``Problem`` 422 naming the body or the property, 413 for a body too large.
+    func body<T: Decodable>(
+        _ request: Request, as type: T.Type, properties: [String: RequestBody.PropertyType], optional: Bool = false
+    ) async throws -> T? {
+        let buffer = try await collect(request)
+        if optional && buffer.readableBytes == 0 { return nil }
+        return try RequestBody(buffer, properties: properties).decode(T.self)
+    }
+
+    /// The request's body bytes, up to ``maxBodyBytes``.
+    func collect(_ request: Request) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem(.contentTooLarge, "request body: larger than \(Self.maxBodyBytes / 1024) KiB")
+        }
+    }
+
     // MARK: Views
 
     func nodes() async throws -> [NodeView] {
+        let summaries = try await daemon.catalog.summaries()
         var out: [NodeView] = []
-        for node in daemon.configuration.nodes { out.append(try await self.node(node.name)) }
+        for node in daemon.configuration.nodes { out.append(try await self.node(node.name, summaries: summaries)) }
         return out
     }
 
-    func node(_ name: String) async throws -> NodeView {
+    func node(_ name: String, summaries given: [JobSummary]? = nil) async throws -> NodeView {
         guard let node = daemon.configuration.node(named: name) else { throw Problem(.notFound, "no node named \"\(name)\"") }
+        var summaries = given ?? []
+        if given == nil { summaries = try await daemon.catalog.summaries() }
         let now = daemon.clock.now()
         var schedules: [ScheduleView] = []
         var lastJobs: [String: JobView] = [:]
@@ -159,8 +269,9 @@ struct API: Sendable {
         for kind in Scheduler.scheduledKinds {
             let schedule = try await daemon.scheduler.schedule(node: name, kind: kind)
             schedules.append(ScheduleView(schedule, now: now))
-            let last = try await daemon.catalog.lastJob(node: name, kind: kind)
-            let success = try await daemon.catalog.lastJob(node: name, kind: kind, state: .completed)
+            let summary = summaries.first { $0.node == name && $0.kind == kind }
+            let last = summary?.last
+            let success = summary?.lastCompleted
             if let last { lastJobs[kind.rawValue] = JobView(last) }
             if let success { lastSuccess[kind.rawValue] = JobView(success) }
             if let last, last.state == .failed { warnings.append("the last \(kind) failed: \(last.errorMessage ?? "no reason recorded")") }

@@ -13,6 +13,9 @@ public struct APIContext: RequestContext {
     public var role: APIToken.Role?
     /// The name of the caller's token (never the token itself), for logs.
     public var tokenName: String?
+    /// Why the `Authorization` header was refused (malformed, or no configured token), if
+    /// it was; answered 401 by ``require(_:)``, so public routes ignore bad credentials.
+    public var credentialProblem: String?
 
     /// Creates the context for a request.
     public init(source: ApplicationRequestContextSource) {
@@ -21,6 +24,9 @@ public struct APIContext: RequestContext {
 
     /// Throws 401 without a valid token and 403 when the role is too low.
     public func require(_ needed: APIToken.Role) throws {
+        if let credentialProblem {
+            throw Problem(.unauthorized, "\(credentialProblem); this call needs role \(needed.rawValue) or higher")
+        }
         guard let role else {
             throw Problem(
                 .unauthorized, "this call needs a bearer token (Authorization: Bearer TOKEN) with role \(needed.rawValue) or higher")
@@ -43,8 +49,10 @@ extension APIToken.Role {
 }
 
 /// Checks `Authorization: Bearer …` against the configured token hashes in constant time.
-/// A wrong token is refused outright (401); no token leaves the role empty, and each route
-/// says what it needs. Tokens are never logged.
+/// A valid token sets the role; a malformed header or an unknown token is noted in
+/// ``APIContext/credentialProblem`` and refused (401) by the first route that needs a role,
+/// so the public routes (health, readiness, metrics, the OpenAPI document) answer whatever
+/// the header says. Tokens are never logged.
 struct BearerAuthMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let tokens: [APIToken]
@@ -53,15 +61,15 @@ struct BearerAuthMiddleware: RouterMiddleware {
         var context = context
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Problem(.unauthorized, "the Authorization header must be \"Bearer TOKEN\"")
+            if parts.count != 2 || parts[0].lowercased() != "bearer" {
+                context.credentialProblem = "the Authorization header must be \"Bearer TOKEN\""
+            } else if let token = Self.match(String(parts[1]).trimmingCharacters(in: .whitespaces), tokens) {
+                context.role = token.role
+                context.tokenName = token.name
+                context.logger[metadataKey: "token"] = "\(token.name)"
+            } else {
+                context.credentialProblem = "the bearer token is not valid"
             }
-            guard let token = Self.match(String(parts[1]).trimmingCharacters(in: .whitespaces), tokens) else {
-                throw Problem(.unauthorized, "the bearer token is not valid")
-            }
-            context.role = token.role
-            context.tokenName = token.name
-            context.logger[metadataKey: "token"] = "\(token.name)"
         }
         return try await next(request, context)
     }

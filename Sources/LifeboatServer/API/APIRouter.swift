@@ -26,14 +26,14 @@ public enum APIRouter {
 
     /// Builds the router.
     public static func build(_ daemon: Daemon) -> Router<APIContext> {
-        let router = Router(context: APIContext.self)
+        let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BearerAuthMiddleware(tokens: daemon.configuration.api.tokens))
         let api = API(daemon: daemon)
 
         router.get("/healthz") { _, _ in try api.json(["status": "ok"]) }
         router.get("/readyz") { _, _ in try await api.ready() }
-        router.get("/metrics") { _, _ in await api.metrics() }
+        router.get("/metrics") { _, _ in try await api.metrics() }
         router.get("/api/v1/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -43,26 +43,30 @@ public enum APIRouter {
         let v1 = router.group("/api/v1")
         v1.get("/nodes") { _, context in
             try context.require(.viewer)
-            return try api.json(try await api.nodes())
+            return try await api.cachedJSON("nodes") { try await api.nodes() }
         }
         v1.get("/nodes/{node}") { _, context in
             try context.require(.viewer)
-            return try api.json(try await api.node(try api.nodeName(context)))
+            let node = try api.nodeName(context)
+            return try await api.cachedJSON("node \(node)") { try await api.node(node) }
         }
         v1.get("/nodes/{node}/schedules/{kind}") { _, context in
             try context.require(.viewer)
             let (node, kind) = try api.scheduleKey(context)
-            return try api.json(ScheduleView(try await daemon.scheduler.schedule(node: node, kind: kind), now: daemon.clock.now()))
+            return try await api.cachedJSON("schedule \(node) \(kind)") {
+                ScheduleView(try await daemon.scheduler.schedule(node: node, kind: kind), now: daemon.clock.now())
+            }
         }
         v1.put("/nodes/{node}/schedules/{kind}") { request, context in
             try context.require(.operator)
             let (node, kind) = try api.scheduleKey(context)
             try api.requireIdentitySource(node, kind: kind)
-            var request = request
-            let body = try await request.collectBody(upTo: 64 * 1024)
+            let body = try await api.collect(request)
+            _ = try RequestBody(body, properties: API.planProperties)
             let plan = try api.parsePlan(String(buffer: body), kind: kind)
             let existed = try await daemon.scheduler.schedule(node: node, kind: kind).plan != nil
             let view = ScheduleView(try await daemon.scheduler.setPlan(plan, node: node, kind: kind), now: daemon.clock.now())
+            api.cache.invalidate()
             return try api.json(view, status: existed ? .ok : .created)
         }
         v1.delete("/nodes/{node}/schedules/{kind}") { _, context in
@@ -72,6 +76,7 @@ public enum APIRouter {
                 throw Problem(.notFound, "node \(node) has no \(kind) schedule")
             }
             try await daemon.scheduler.deletePlan(node: node, kind: kind)
+            api.cache.invalidate()
             return Response(status: .noContent)
         }
         for (action, paused) in [("pause", true), ("resume", false)] {
@@ -79,6 +84,7 @@ public enum APIRouter {
                 try context.require(.operator)
                 let (node, kind) = try api.scheduleKey(context)
                 let view = ScheduleView(try await daemon.scheduler.setPaused(paused, node: node, kind: kind), now: daemon.clock.now())
+                api.cache.invalidate()
                 return try api.json(view)
             }
         }
@@ -87,13 +93,17 @@ public enum APIRouter {
             let node = try api.nodeName(context)
             let kind = try api.kindParameter(request, default: nil)
             let limit = try api.limitParameter(request)
-            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, limit: limit)
-            return try api.json(jobs.map(JobView.init))
+            return try await api.cachedJSON("history \(node) \(kind.map(\.rawValue) ?? "") \(limit)") {
+                try await daemon.catalog.jobs(node: node, kind: kind, limit: limit).map(JobView.init)
+            }
         }
         v1.get("/nodes/{node}/snapshots") { request, context in
             try context.require(.viewer)
             let node = try api.nodeName(context)
-            return try api.json(try await api.snapshots(node: node, kind: try api.kindParameter(request, default: .backup)))
+            let kind = try api.kindParameter(request, default: .backup)
+            return try await api.cachedJSON("snapshots \(node) \(kind.map(\.rawValue) ?? "")") {
+                try await api.snapshots(node: node, kind: kind)
+            }
         }
         v1.post("/nodes/{node}/backups") { _, context in
             try context.require(.operator)
@@ -112,37 +122,49 @@ public enum APIRouter {
         v1.post("/nodes/{node}/restores") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            var request = request
-            let data = try await request.collectBody(upTo: 64 * 1024)
-            let body = try JSONDecoder().decode(RestoreBody.self, from: Data(buffer: data))
-            return try await api.submit(.restore(try api.restoreRequest(body, node: node)), context: context)
+            let body = try await api.body(
+                request, as: RestoreBody.self,
+                properties: ["snapshot": .string, "repository": .string, "target": .string, "force": .boolean])
+            return try await api.submit(.restore(try api.restoreRequest(body ?? RestoreBody(), node: node)), context: context)
         }
         v1.get("/nodes/{node}/restore-plan") { request, context in
             try context.require(.viewer)
             let node = try api.nodeName(context)
             let query = request.uri.queryParameters
+            let backup = try API.snapshotReference(query.get("backup"), field: "backup")
+            let repository = query.get("repository")
+            try api.requireRepository(repository)
             if let identityFile = query.get("identityFile") {
                 _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
             }
-            let plan = try await daemon.executor.nodeRestorePlan(
-                NodeRestoreRequest(
-                    node: node, backup: query.get("backup") ?? "latest", repository: query.get("repository"),
-                    identityDump: query.get("identityDump"), identityFile: query.get("identityFile"),
-                    newParticipantId: query.get("newParticipantId")))
+            let plan: [RunbookStep]
+            do {
+                plan = try await daemon.executor.nodeRestorePlan(
+                    NodeRestoreRequest(
+                        node: node, backup: backup, repository: repository, identityDump: query.get("identityDump"),
+                        identityFile: query.get("identityFile"), newParticipantId: query.get("newParticipantId")))
+            } catch let error as LifeboatError where [.notFound, .invalidArgument].contains(error.code) {
+                // Only the backup is looked up by then: the node and repository are checked above.
+                throw Problem(
+                    error.code == .notFound ? .notFound : .unprocessableContent, "backup: \(error.message)",
+                    field: error.code == .notFound ? nil : "backup")
+            }
             return try api.json(plan)
         }
         v1.post("/nodes/{node}/node-restores") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            var request = request
-            let data = try await request.collectBody(upTo: 64 * 1024)
             var body =
-                data.readableBytes == 0
-                ? NodeRestoreRequest(node: node) : try JSONDecoder().decode(NodeRestoreRequest.self, from: Data(buffer: data))
+                try await api.body(
+                    request, as: NodeRestoreRequest.self,
+                    properties: [
+                        "backup": .string, "repository": .string, "identityDump": .string, "identityFile": .string,
+                        "newParticipantId": .string, "restoreKitDirectory": .string,
+                    ],
+                    optional: true) ?? NodeRestoreRequest(node: node)
             body.node = node
-            if let repository = body.repository, daemon.configuration.repository(named: repository) == nil {
-                throw Problem(.unprocessableContent, "repository: no repository named \"\(repository)\"", field: "repository")
-            }
+            body.backup = try API.snapshotReference(body.backup, field: "backup")
+            try api.requireRepository(body.repository)
             if body.identityDump != nil && body.identityFile == nil {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
@@ -180,17 +202,27 @@ public enum APIRouter {
                 }
                 state = s
             }
-            let jobs = try await daemon.catalog.jobs(node: node, kind: kind, state: state, limit: try api.limitParameter(request))
-            return try api.json(jobs.map(JobView.init))
+            let limit = try api.limitParameter(request)
+            let chosen = state
+            let key = "jobs \(node ?? "\u{0}") \(kind.map(\.rawValue) ?? "") \(chosen.map(\.rawValue) ?? "") \(limit)"
+            return try await api.cachedJSON(key) {
+                try await daemon.catalog.jobs(node: node, kind: kind, state: chosen, limit: limit).map(JobView.init)
+            }
         }
         v1.get("/jobs/{id}") { _, context in
             try context.require(.viewer)
-            return try api.json(JobView(try await api.job(context)))
+            let text = try API.pathParameter(context, "id")
+            guard let id = JobID(text) else { throw Problem(.notFound, "id: \"\(API.show(text))\" is not a job id (a number)") }
+            return try await api.cachedJSON("job \(id)") {
+                guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "id: no job \(id)") }
+                return JobView(job)
+            }
         }
         v1.post("/jobs/{id}/cancel") { _, context in
             try context.require(.operator)
             let job = try await api.job(context)
             let after = try await daemon.runner.cancel(job.id)
+            api.cache.invalidate()
             return try api.json(JobView(after), status: .accepted)
         }
         ConsoleRouter.register(on: router, daemon: daemon)

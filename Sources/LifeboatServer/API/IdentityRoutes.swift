@@ -64,7 +64,7 @@ enum IdentityRoutes {
         v1.get("/nodes/{node}/identity-dumps/{dump}/export") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
+            let dump = try API.pathParameter(context, "dump")
             let repo = try await repository(request.uri.queryParameters.get("repository"), node: node, daemon)
             let data = try await IdentityDumps.export(dump, repository: repo, node: node)
             let summary = try await IdentityDumps.find(dump, repository: repo, node: node)
@@ -79,27 +79,38 @@ enum IdentityRoutes {
         v1.post("/nodes/{node}/identity-dumps/{dump}/restore") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
-            var request = request
-            let body = try JSONDecoder().decode(RestoreBody.self, from: Data(buffer: try await request.collectBody(upTo: 64 * 1024)))
+            let dump = try API.pathParameter(context, "dump")
+            let body =
+                try await api.body(
+                    request, as: RestoreBody.self, properties: ["identityFile": .string, "force": .boolean, "repository": .string])
+                ?? RestoreBody()
             guard let identityFile = body.identityFile, identityFile.hasPrefix("/") else {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the absolute path of the age identity file on the daemon's host",
                     field: "identityFile")
             }
             _ = try RestoreRoots(daemon.configuration.api).confine(identityFile, field: "identityFile", what: "the identity file")
+            try API.requireReadableFile(identityFile)
             let repo = try await repository(body.repository, node: node, daemon)
             let nodeConfig = try daemon.executor.node(named: node)
-            let summary = try await IdentityRestorer(node: nodeConfig, logger: daemon.logger).restore(
-                dump, from: repo, identityFile: identityFile, force: body.force ?? false)
+            let summary = try await namingIdentityFile(identityFile) {
+                try await IdentityRestorer(node: nodeConfig, logger: daemon.logger).restore(
+                    dump, from: repo, identityFile: identityFile, force: body.force ?? false)
+            }
             return try api.json(summary)
         }
         v1.post("/nodes/{node}/identity-dumps/{dump}/restore-kit") { request, context in
             try context.require(.operator)
             let node = try api.nodeName(context)
-            let dump = try context.parameters.require("dump")
-            var request = request
-            let body = try JSONDecoder().decode(KitBody.self, from: Data(buffer: try await request.collectBody(upTo: 64 * 1024)))
+            let dump = try API.pathParameter(context, "dump")
+            let body =
+                try await api.body(
+                    request, as: KitBody.self,
+                    properties: [
+                        "identityFile": .string, "newParticipantId": .string, "nodeIdentifier": .string, "directory": .string,
+                        "repository": .string,
+                    ])
+                ?? KitBody()
             guard let identityFile = body.identityFile, identityFile.hasPrefix("/") else {
                 throw Problem(
                     .unprocessableContent, "identityFile: give the absolute path of the age identity file on the daemon's host",
@@ -114,12 +125,25 @@ enum IdentityRoutes {
             let roots = RestoreRoots(daemon.configuration.api)
             _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
             _ = try roots.confine(directory, field: "directory", what: "the restore-kit directory")
+            try API.requireReadableFile(identityFile)
             let repo = try await repository(body.repository, node: node, daemon)
-            let document = try await IdentityDumps.open(dump, repository: repo, node: node, identityFile: identityFile)
+            let document = try await namingIdentityFile(identityFile) {
+                try await IdentityDumps.open(dump, repository: repo, node: node, identityFile: identityFile)
+            }
             var options = RestoreKit.Options(newParticipantIdentifier: participant)
             options.nodeIdentifier = body.nodeIdentifier
             let files = try await RestoreKit.write(document, options: options, directory: directory, catalog: daemon.catalog)
             return try api.json(["files": files])
+        }
+    }
+
+    /// Runs `body`; an invalid-argument error about the identity file (it does not decrypt
+    /// the dump, it cannot be read) becomes a 422 naming `identityFile`.
+    static func namingIdentityFile<T>(_ path: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as LifeboatError where error.code == .invalidArgument && error.message.contains("identity file") {
+            throw Problem(.unprocessableContent, "identityFile: \(error.message)", field: "identityFile")
         }
     }
 
@@ -131,7 +155,7 @@ enum IdentityRoutes {
     static func repository(_ name: String?, node: String, _ daemon: Daemon) async throws -> Repository {
         if let name {
             guard daemon.configuration.repository(named: name) != nil else {
-                throw Problem(.unprocessableContent, "repository: no repository named \"\(name)\"", field: "repository")
+                throw Problem(.unprocessableContent, "repository: no repository named \"\(API.show(name))\"", field: "repository")
             }
             return try await daemon.repositories.repository(name)
         }

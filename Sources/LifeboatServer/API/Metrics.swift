@@ -3,8 +3,9 @@ import LifeboatCatalog
 import LifeboatCore
 import LifeboatJobs
 
-/// The Prometheus text exposition (format 0.0.4) of `/metrics`, read from the catalog at
-/// each scrape so that it survives restarts and never disagrees with the history.
+/// The Prometheus text exposition (format 0.0.4) of `/metrics`, read from the catalog (one
+/// summary read, ``Catalog/summaries()``) so that it survives restarts and never disagrees
+/// with the history; the API reuses a rendering for up to a second (``SummaryCache``).
 enum Metrics {
     struct Family {
         var name: String
@@ -40,23 +41,25 @@ enum Metrics {
             name: "lifeboat_pairing_ok", help: "1 when the latest state backup and identity dump are within each other's period.",
             type: "gauge")
         var up = Family(name: "lifeboat_up", help: "1 while the daemon runs.", type: "gauge")
-        let catalog = daemon.catalog
+        // One read for every node and kind; a catalog that cannot be read leaves the job families empty.
+        let summaries = (try? await daemon.catalog.summaries()) ?? []
         for node in daemon.configuration.nodes {
             for kind in Scheduler.scheduledKinds {
                 let labels = [("node", node.name), ("kind", kind.rawValue)]
-                if let job = try? await catalog.lastJob(node: node.name, kind: kind, state: .completed), let end = job.endedAt {
+                let summary = summaries.first { $0.node == node.name && $0.kind == kind } ?? JobSummary(node: node.name, kind: kind)
+                if let end = summary.lastCompleted?.endedAt {
                     lastSuccess.samples.append((labels, end.timeIntervalSince1970))
                 }
-                if let job = try? await catalog.lastJob(node: node.name, kind: kind), job.state.isFinished {
+                if let job = summary.last, job.state.isFinished {
                     lastDuration.samples.append((labels, job.duration ?? 0))
                     lastBytes.samples.append((labels, Double(job.bytesDone)))
                     lastFailed.samples.append((labels, job.state == .failed ? 1 : 0))
                 }
-                let failed = (try? await catalog.countJobs(node: node.name, kind: kind, state: .failed)) ?? 0
-                failures.samples.append((labels, Double(failed)))
+                failures.samples.append((labels, Double(summary.counts[.failed] ?? 0)))
                 for state in JobState.allCases where state.isFinished {
-                    let count = (try? await catalog.countJobs(node: node.name, kind: kind, state: state)) ?? 0
-                    if count > 0 { runs.samples.append((labels + [("state", state.rawValue)], Double(count))) }
+                    if let count = summary.counts[state], count > 0 {
+                        runs.samples.append((labels + [("state", state.rawValue)], Double(count)))
+                    }
                 }
                 if let schedule = try? await daemon.scheduler.schedule(node: node.name, kind: kind), schedule.plan != nil {
                     paused.samples.append((labels, schedule.paused ? 1 : 0))

@@ -64,6 +64,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try problem.response(from: request, context: context)
         } catch let error as LifeboatError {
             return try Problem.from(error).response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own answer for a path it has no route for.
+            return try Problem(.notFound, "no route for \(API.show(request.uri.path)); the API is described at /api/v1/openapi.json")
+                .response(from: request, context: context)
         } catch let error as HTTPError {
             return try Problem(error.status, error.body ?? error.status.reasonPhrase).response(from: request, context: context)
         } catch let error as DecodingError {
@@ -76,14 +80,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map(\.stringValue).joined(separator: ".")
+            let text = RequestBody.path(context.codingPath)
+            return text.isEmpty ? "request body" : text
         }
         switch error {
-        case .typeMismatch(_, let c): return "\(path(c)): wrong type (\(c.debugDescription))"
+        case .typeMismatch(let type, let c): return "\(path(c)): expected \(RequestBody.describe(type))"
         case .valueNotFound(_, let c): return "\(path(c)): missing value"
-        case .keyNotFound(let key, _): return "\(key.stringValue): missing required field"
-        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(c)): \(c.debugDescription)"
-        @unknown default: return "the body could not be read"
+        case .keyNotFound(let key, let c): return "\(RequestBody.path(c.codingPath + [key])): missing required property"
+        case .dataCorrupted(let c): return "\(path(c)): \(c.debugDescription)"
+        @unknown default: return "request body: could not be read"
         }
     }
 }
