@@ -229,7 +229,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatCLITests",
-            dependencies: ["lifeboat", "LifeboatTestSupport", "LifeboatProcess"],
+            dependencies: ["lifeboat", "lifeboat-demo-node", "LifeboatTestSupport", "LifeboatProcess"],
             swiftSettings: strict),
     ]
 )
