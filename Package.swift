@@ -183,7 +183,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatDemoNodeTests",
-            dependencies: ["lifeboat-demo-node", "LifeboatTestSupport", "CSQLite"],
+            dependencies: ["lifeboat-demo-node", "LifeboatTestSupport", "LifeboatJobs", "CSQLite"],
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatDatabasesTests",
@@ -229,7 +229,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatCLITests",
-            dependencies: ["lifeboat", "LifeboatTestSupport", "LifeboatProcess"],
+            dependencies: ["lifeboat", "lifeboat-demo-node", "LifeboatTestSupport", "LifeboatProcess"],
             swiftSettings: strict),
     ]
 )

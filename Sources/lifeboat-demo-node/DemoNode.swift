@@ -1,9 +1,10 @@
 // lifeboat-demo-node: a STAND-IN for a Nuts node (and, with --profile canton, for a Splice
 // validator), written for Lifeboat's demos and end-to-end tests. It is not the Nuts node: it
 // keeps the Nuts datadir layout, file names per version, health/diagnostics/reprocess
-// endpoints and the node-side shelf as PRODUCT.md describes them, with SQLite files standing
-// in for BBolt stores and made-up data in them. The canton profile keeps its validator-app
-// and participant state in two real PostgreSQL databases, reached with psql.
+// endpoints and the node-side shelf as PRODUCT.md describes them, with made-up data in SQLite
+// files (default) or in real BBolt files the node writes itself (--store-format bbolt). The
+// canton profile keeps its validator-app and participant state in two real PostgreSQL
+// databases, reached with psql.
 
 import ArgumentParser
 import Foundation
@@ -35,6 +36,11 @@ struct DemoNode: AsyncParsableCommand {
 
     @Option(help: "nuts or canton.")
     var profile = NodeProfile.nuts
+
+    @Option(
+        name: .customLong("store-format"),
+        help: "nuts: sqlite (WAL) or bbolt (the Nuts node's own format: one process per file, copied by the node's shelf).")
+    var storeFormat = StoreFormat.sqlite
 
     @Option(name: .customLong("write-interval"), help: "Time between workload writes, e.g. 200ms or 1s; 0 turns writing off.")
     var writeInterval = "200ms"
@@ -96,7 +102,7 @@ struct DemoNode: AsyncParsableCommand {
         switch profile {
         case .nuts:
             let node = try NutsNode(
-                datadir: datadir, version: nutsVersion, workload: workload, payloadBytes: payloadBytes,
+                datadir: datadir, version: nutsVersion, format: storeFormat, workload: workload, payloadBytes: payloadBytes,
                 seedTransactions: seedTransactions)
             node.addRoutes(to: router)
             stores = node.stores.shelfStores
@@ -111,6 +117,9 @@ struct DemoNode: AsyncParsableCommand {
                 throw ValidationError(
                     "--profile canton needs --validator-db and --participant-db, PostgreSQL URIs such as postgresql://splice@127.0.0.1:5432/validator"
                 )
+            }
+            if storeFormat != .sqlite {
+                throw ValidationError("--store-format is for the nuts profile; the canton profile keeps its state in PostgreSQL")
             }
             if shelfDirectory != nil {
                 throw ValidationError(

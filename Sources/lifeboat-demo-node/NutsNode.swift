@@ -17,15 +17,14 @@ final class NutsNode: Sendable {
     let payloadBytes: Int
 
     /// Prepares the datadir, opens the stores and seeds `seedTransactions` when the network is empty.
-    init(datadir: String, version: NutsVersion, workload: Workload, payloadBytes: Int, seedTransactions: Int) throws {
+    init(datadir: String, version: NutsVersion, format: StoreFormat, workload: Workload, payloadBytes: Int, seedTransactions: Int) throws {
         self.datadir = datadir
         self.workload = workload
         self.payloadBytes = payloadBytes
         let restored = NutsDatadir.looksRestored(datadir)
         try NutsDatadir.prepare(datadir)
-        stores = try NutsStores(datadir: datadir, version: version)
-        let count = try stores.network.execute("SELECT count(*) FROM transactions").first?.first?.integer ?? 0
-        if count == 0 {
+        stores = try NutsStores(datadir: datadir, version: version, format: format)
+        if try stores.transactionCount() == 0 {
             for tick in 0..<seedTransactions { try stores.write(tick: tick, payloadBytes: payloadBytes) }
         }
         reprocessor = try Reprocessor(datadir: datadir, stores: stores, restored: restored)
@@ -47,14 +46,7 @@ final class NutsNode: Sendable {
         var digests: [String: Any] = [:]
         var hashes: [String: String] = [:]
         for path in stores.version.restoredStores {
-            guard let database = stores.database(for: path) else { continue }
-            let (table, order) =
-                switch path {
-                case "network/data.db": ("transactions", "seq")
-                case "vdr/didstore.db": ("documents", "did")
-                default: ("entries", "id")
-                }
-            let digest = try StoreDigest(database, table: table, orderBy: order)
+            guard let digest = try stores.digest(path) else { continue }
             digests[path] = ["rows": digest.rows, "sha256": digest.sha256]
             hashes[path] = digest.sha256
         }

@@ -8,10 +8,10 @@ struct StoreDigest: Sendable, Equatable {
     /// Lowercase hex SHA-256 over every value of every row.
     var sha256: String
 
-    /// Digests `SELECT * FROM table ORDER BY orderBy`.
-    init(_ database: SQLiteDatabase, table: String, orderBy: String) throws {
+    /// Digests rows as SQLite returns them (`SELECT * … ORDER BY` the primary key); the BBolt
+    /// form hands over the same rows, so equal content hashes alike in either format.
+    init(rows: [[SQLiteValue]]) {
         var hasher = SHA256()
-        let rows = try database.execute("SELECT * FROM \(table) ORDER BY \(orderBy)")
         for row in rows {
             for value in row {
                 // Tag and length first, so no two different rows can hash alike.

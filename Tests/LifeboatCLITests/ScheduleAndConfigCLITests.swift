@@ -132,4 +132,41 @@ import Testing
         let shelf = try check("{type: shelf, directory: \(dir.appending("shelf"))}, {type: sqlite, path: other.db}")
         #expect(shelf.status == 0, "\(shelf.stderr)")
     }
+
+    /// The same refusal for the files a node in BBolt form really writes: the demo node's
+    /// `--store-format bbolt` stores, listed as `sqlite`, and accepted through its shelf.
+    @Test func configCheckRefusesDemoNodeBBoltStoresListedAsSQLite() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-config")
+        defer { dir.remove() }
+        let datadir = dir.appending("nuts")
+        let node = try DemoNodeProcess.start(
+            datadir: datadir,
+            arguments: ["--store-format", "bbolt", "--nuts-version", "5.3", "--seed-transactions", "8", "--write-interval", "0"])
+        defer { node.kill() }
+        #expect(node.terminate() == 0)
+        func check(_ stores: String) throws -> CLI.Result {
+            let file = dir.appending("lifeboat.yaml")
+            try """
+            repositories:
+              primary: {url: /srv/repo, password_file: /etc/pass}
+            nodes:
+              - name: nuts-1
+                profile: nuts
+                version: "5.3"
+                datadir: \(datadir)
+                stores: [\(stores)]
+                backups: {cron: "0 * * * *", max: 3, repositories: [primary]}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return try cli.run(["config", "check", "--quiet", file])
+        }
+        for store in ["network/data.db", "vdr/didstore.db", "vcr/backup-issued-credentials.db"] {
+            let refused = try check("{type: sqlite, path: \(store)}, {type: file, path: vcr/trusted_issuers.yaml}")
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(
+                refused.stderr.contains(store) && refused.stderr.contains("is a BBolt file") && refused.stderr.contains("{type: shelf"),
+                "\(refused.stderr)")
+        }
+        let shelf = try check("{type: shelf, directory: \(dir.appending("shelf"))}, {type: file, path: vcr/trusted_issuers.yaml}")
+        #expect(shelf.status == 0, "\(shelf.stderr)")
+    }
 }

@@ -23,12 +23,18 @@ import Testing
     }
 
     /// With `shelf`, the node writes its own store copies to `DIR/shelf` every second and
-    /// the daemon backs up that shelf (plus the side file) instead of the store files.
-    static func setUp(version: String, startCommand: String? = nil, shelf: Bool = false) async throws -> Setup {
+    /// the daemon backs up that shelf (plus the side file) instead of the store files; with
+    /// `storeFormat` "bbolt" its stores are BBolt files, as a real Nuts 5 node's are.
+    static func setUp(
+        version: String, startCommand: String? = nil, shelf: Bool = false, storeFormat: String = "sqlite"
+    ) async throws
+        -> Setup
+    {
         let dir = try TemporaryDirectory(prefix: "lifeboat-runbook")
         let datadir = dir.appending("nuts")
         let pidFile = dir.appending("nuts.pid")
-        let shelfArguments = shelf ? ["--shelf-dir", dir.appending("shelf"), "--shelf-interval", "1s"] : []
+        let shelfArguments =
+            (shelf ? ["--shelf-dir", dir.appending("shelf"), "--shelf-interval", "1s"] : []) + ["--store-format", storeFormat]
         let node = try DemoNodeProcess.start(
             datadir: datadir, arguments: ["--nuts-version", version, "--write-interval", "50ms", "--pid-file", pidFile] + shelfArguments)
         let identityFile = dir.appending("identity.key")
@@ -152,7 +158,20 @@ import Testing
     /// shelf copy back at the datadir path the node reads it from.
     @Test(arguments: ["5.3", "5.4"])
     func aNodeBackedUpThroughItsShelfComesBack(version: String) async throws {
-        let s = try await Self.setUp(version: version, shelf: true)
+        try await Self.restoreThroughTheShelf(version: version, storeFormat: "sqlite")
+    }
+
+    /// The same runbook with the node's stores in real BBolt files: the node's shelf copies
+    /// them under its write lock, and the files put back are BBolt by an independent reading.
+    @Test(arguments: ["5.3", "5.4"])
+    func aBBoltNodeBackedUpThroughItsShelfComesBack(version: String) async throws {
+        try await Self.restoreThroughTheShelf(version: version, storeFormat: "bbolt")
+    }
+
+    /// Backs the node up through its shelf, deletes its datadir and shelf, restores it with
+    /// the runbook and compares the diagnostics; checks the restored store files' format.
+    static func restoreThroughTheShelf(version: String, storeFormat: String) async throws {
+        let s = try await Self.setUp(version: version, shelf: true, storeFormat: storeFormat)
         let h = s.harness
         defer {
             Self.stopRestarted(s.pidFile)
@@ -174,11 +193,25 @@ import Testing
         var expected = ["network/data.db", "vcr/backup-issued-credentials.db", "vdr/didstore.db"]
         if version == "5.4" { expected += ["vcr/backup-credentials.db", "vcr/backup-revoked-credentials.db"] }
         for file in expected {
-            #expect(try SQLiteProbe.integrityCheck(s.node.datadir + "/" + file) == "ok", "\(file)")
+            let path = s.node.datadir + "/" + file
+            if storeFormat == "bbolt" {
+                #expect(StoreFormatCheck.isBBolt(path), "\(file)")
+                let report = try BBoltProbe.check(path)
+                #expect(report.validMetas == 2, "\(file)")
+            } else {
+                #expect(try SQLiteProbe.integrityCheck(path) == "ok", "\(file)")
+            }
         }
         #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/vcr/trusted_issuers.yaml"))
         let now = try LoopbackHTTP.request("GET", port: s.node.port, path: "/status/diagnostics", headers: ["Accept": "application/json"])
         #expect(Self.normalized(now.body) == Self.normalized(diagnostics), "diagnostics differ after restore")
+        if storeFormat == "bbolt" {
+            let transactions = try BBoltProbe.check(s.node.datadir + "/network/data.db").root.buckets["transactions"]?.values.count
+            let counted = (try? JSONSerialization.jsonObject(with: now.body) as? [String: Any]).flatMap {
+                (($0["network"] as? [String: Any])?["state"] as? [String: Any])?["transaction_count"] as? Int
+            }
+            #expect(transactions == counted && (counted ?? 0) > 0, "\(transactions ?? -1) transactions in the restored file")
+        }
     }
 
     /// A shelf that had not copied every store when the backup ran is found while staging,
