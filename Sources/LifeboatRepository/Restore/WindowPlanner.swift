@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatChunking
 import LifeboatCore
 import LifeboatCrypto
 import LifeboatStorage
@@ -22,8 +23,10 @@ struct WindowPlanner {
     private var lists: ArraySlice<ObjectID>
     /// How many chunk-list blobs are read ahead of the one asked for (0: none).
     private let readAhead: Int
-    /// The reads of the next chunk-list blobs, in file order.
-    private var ahead: [Task<[ChunkRef], any Error>] = []
+    /// The read of the next batch of chunk-list blobs (`readAhead` of them, in file order).
+    private var ahead: Task<[[ChunkRef]], any Error>?
+    /// Chunk lists of a batch already read, in file order.
+    private var ready: [[ChunkRef]] = []
 
     /// - Parameter readAhead: chunk-list blobs to read ahead while the caller works on the
     ///   current one; on network storage each read is a round trip, and without reading ahead
@@ -36,8 +39,8 @@ struct WindowPlanner {
 
     /// Stops the reads ahead that nobody will ask for (the restore failed).
     mutating func cancel() {
-        for task in ahead { task.cancel() }
-        ahead = []
+        ahead?.cancel()
+        ahead = nil
     }
 
     /// The next window, planned, or nil after the last.
@@ -53,16 +56,50 @@ struct WindowPlanner {
             return inline
         }
         if readAhead > 0 {
-            while ahead.count <= readAhead, let list = lists.popFirst() {
-                ahead.append(Task { try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short) })
+            if ready.isEmpty {
+                if ahead == nil { ahead = readBatch(repo: repo, index: index) }
+                guard let batch = ahead else { return nil }
+                ready = try await batch.value
+                // The next batch is read while this one is restored.
+                ahead = readBatch(repo: repo, index: index)
             }
-            guard !ahead.isEmpty else { return nil }
-            return try await ahead.removeFirst().value
+            return ready.isEmpty ? nil : ready.removeFirst()
         }
         if let list = lists.popFirst() {
             return try ChunkList.decode(try await repo.readBlob(list, index: index), name: list.short)
         }
         return nil
+    }
+
+    /// Starts reading the next `readAhead` chunk-list blobs, or returns nil after the last.
+    private mutating func readBatch(repo: Repository, index: ChunkIndex) -> Task<[[ChunkRef]], any Error>? {
+        guard !lists.isEmpty else { return nil }
+        let batch = Array(lists.prefix(readAhead))
+        lists = lists.dropFirst(batch.count)
+        return Task { try await Self.readLists(batch, repo: repo, index: index) }
+    }
+
+    /// Reads several chunk-list blobs the way windows read chunks: those lying near each
+    /// other in a pack (a backup that changed little writes them side by side) in one
+    /// request. Each list's keyed id is checked before it is decoded.
+    static func readLists(_ ids: [ObjectID], repo: Repository, index: ChunkIndex) async throws -> [[ChunkRef]] {
+        var refs: [ChunkRef] = []
+        refs.reserveCapacity(ids.count)
+        for id in ids { refs.append(ChunkRef(id: id, length: try await repo.locate(id, index: index).rawLength)) }
+        var bytes = try await plan(refs, repo: repo, index: index, readBytes: networkReadBytes).assemble(repo: repo)
+        defer { BatchBuffers.shared.give(&bytes) }
+        var out: [[ChunkRef]] = []
+        out.reserveCapacity(refs.count)
+        var at = 0
+        for ref in refs {
+            let list = Array(bytes[at..<(at + ref.length)])
+            at += ref.length
+            guard repo.key.chunkID(list) == ref.id else {
+                throw LifeboatError(.corrupted, "chunk list \(ref.id.short) is damaged: its content does not match its id")
+            }
+            out.append(try ChunkList.decode(list, name: ref.id.short))
+        }
+        return out
     }
 
     /// The window for `refs`: their places in the assembled bytes and the pack reads.
