@@ -52,9 +52,15 @@ import Testing
                     backups: {interval: 1h, max: 5, repositories: [primary]}
                 """
         _ = try await CommandRunner.run(Command("redis-server", [redisDir + "/redis.conf"]))
-        let harness = try await DaemonHarness(dir: dir, configuration: yaml)
-        try await waitUntil { (try? await cli(port, ["PING"])) == "PONG" }
-        return (harness, port, redisDir)
+        // The server is daemonized: stop it here if the harness cannot start, or it outlives the test.
+        do {
+            let harness = try await DaemonHarness(dir: dir, configuration: yaml)
+            try await waitUntil { (try? await cli(port, ["PING"])) == "PONG" }
+            return (harness, port, redisDir)
+        } catch {
+            await stopRedis(port)
+            throw error
+        }
     }
 
     static func cli(_ port: Int, _ arguments: [String]) async throws -> String {
