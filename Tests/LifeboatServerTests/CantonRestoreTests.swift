@@ -48,6 +48,7 @@ import Testing
                 nodes:
                   - name: \(Self.node)
                     profile: canton
+                    migration_id: 7
                     datadir: \(datadir)
                     stores:
                       - type: postgres
@@ -101,6 +102,8 @@ import Testing
         let repo = try await h.daemon.repositories.repository("primary")
         let record = try await repo.findSnapshot("latest", node: Self.node, kind: .state)
         #expect(record.snapshot.streams == ["postgres/validator.dump", "postgres/participant.dump", "postgres/postgres.json"])
+        // The network's migration id goes with the backup, for the restore's preflight.
+        #expect(record.snapshot.tags.contains("migration:7"), "\(record.snapshot.tags)")
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(try await repo.readSmallFile(record, path: "postgres/postgres.json")))
                 as? [String: Any])
