@@ -54,7 +54,7 @@ public final class MotoServer: @unchecked Sendable {
         // A port picked as free can be taken before moto binds it; another port usually works.
         for _ in 0..<3 {
             do {
-                return try launch(port: try freeLoopbackPort(), environment: environment)
+                return try launch(port: try LoopbackHTTP.freePort(), environment: environment)
             } catch let error as LifeboatError where error.code == .io {
                 lastError = error
             }
@@ -136,24 +136,6 @@ public final class MotoServer: @unchecked Sendable {
         let output = server.log()
         server.stop()
         throw LifeboatError(.unsupported, "moto_server on port \(port) did not answer within 60 seconds:\n\(output)")
-    }
-
-    /// Asks the loopback port for a port nobody uses right now.
-    private static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, streamSocketType, 0)
-        guard descriptor >= 0 else { throw LifeboatError(.io, "could not create a socket: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var address = loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw LifeboatError(.io, "could not bind a loopback socket: \(String(cString: strerror(errno)))") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else { throw LifeboatError(.io, "could not read a socket's port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Whether a plain HTTP request to moto's own API gets an answer (which counts as no S3 action).

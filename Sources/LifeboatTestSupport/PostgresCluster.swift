@@ -84,7 +84,7 @@ public final class PostgresCluster: @unchecked Sendable {
             throw LifeboatError(
                 .unsupported, "could not create a PostgreSQL cluster (apt-get install -y postgresql): \(error.message)")
         }
-        let port = try freeLoopbackPort()
+        let port = try LoopbackHTTP.freePort()
         let log = directory + "/server.log"
         let serverID = try LoggedProcess.spawn(
             asServer(
@@ -174,21 +174,4 @@ public final class PostgresCluster: @unchecked Sendable {
         return output
     }
 
-    /// A port nobody listens on right now.
-    private static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw LifeboatError(.io, "could not create a socket: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else { throw LifeboatError(.io, "no free loopback port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

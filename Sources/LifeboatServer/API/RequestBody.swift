@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LifeboatJobs
 import NIOFoundationCompat
 
 /// A JSON request body checked before it is decoded, so every refusal is a 422 whose
@@ -148,32 +149,8 @@ struct RequestBody {
     }
 }
 
-/// Any JSON value, as the body holds it (so a boolean is told from a number).
-enum JSONValue: Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
+/// What a body check needs of a JSON value (``JSONValue`` is the daemon's, from the runbook).
+extension JSONValue {
     /// "an array", "a number", "null" …
     var kind: String {
         switch self {
