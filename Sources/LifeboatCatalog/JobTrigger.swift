@@ -9,6 +9,9 @@ public enum JobTrigger: String, Codable, Sendable, CaseIterable, CustomStringCon
     /// No one ran it here: ``Catalog/rebuild(from:)`` recreated it from a snapshot in a
     /// repository, so its times and sizes are the snapshot's and its history is unknown.
     case rebuild
+    /// The daemon started it when it started, to finish or undo a node restore that a kill
+    /// of the daemon left half done.
+    case recovery
 
     public var description: String { rawValue }
 }

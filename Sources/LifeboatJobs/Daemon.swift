@@ -59,6 +59,17 @@ public final class Daemon: Sendable {
         runner = JobRunner(catalog: catalog, executor: executor, maxParallel: configuration.jobs.maxParallel, logger: logger)
         scheduler = Scheduler(configuration: configuration, catalog: catalog, runner: runner, clock: clock, logger: logger)
         await box.set(scheduler)
+        // A node restore a kill interrupted is finished or rolled back before anything else runs on the node.
+        for interrupted in executor.interruptedNodeRestores() {
+            let job = try await runner.submit(
+                .recover(node: interrupted.node, job: interrupted.job), trigger: .recovery,
+                detail: "restore job \(interrupted.job) stopped in step \(interrupted.step)")
+            logger.warning(
+                "a node restore was interrupted; finishing or rolling it back",
+                metadata: [
+                    "node": "\(interrupted.node)", "job": "\(interrupted.job)", "step": "\(interrupted.step)", "recovery": "\(job.id)",
+                ])
+        }
         let sizes = self.sizes
         let repositories = self.repositories
         let finishedJobs = self.finishedJobs

@@ -42,6 +42,7 @@ public struct JobExecutor: Sendable {
         case .nodeRestore(let r): try await nodeRestore(r, job: job, progress: progress, phase: phase)
         case .rollback(let node, let original):
             JobOutcome(message: try await NodeRestoreRunbook.rollback(node: try self.node(named: node), job: original, logger: logger))
+        case .recover(let node, let original): try await recoverRunbook(node: node, job: original, phase: phase)
         case .backup(let name): try await backup(node: try node(named: name), progress: progress)
         case .identity(let name): try await identity(node: try node(named: name), progress: progress)
         case .restore(let r): try await restore(r, progress: progress)
@@ -206,6 +207,35 @@ public struct JobExecutor: Sendable {
         return JobOutcome(
             state: .completed, snapshot: record.id.hex, repositories: [name],
             message: warnings.isEmpty ? nil : "completed with warnings: " + warnings.joined(separator: "; "))
+    }
+
+    /// Finishes or undoes the node restore `job` that a killed daemon left, from its journal.
+    func recoverRunbook(node name: String, job: JobID, phase: @escaping @Sendable (String) async -> Void) async throws -> JobOutcome {
+        let node = try node(named: name)
+        guard let datadir = node.datadir else { throw LifeboatError(.invalidArgument, "node \(name) has no datadir") }
+        let path = RunbookJournal.path(datadir: datadir, node: name, job: job.rawValue)
+        let journal = try RunbookJournal.read(path)
+        let repo = try await repositories.repository(journal.repository)
+        let runbook = NodeRestoreRunbook(
+            node: node, request: journal.request, repository: repo, repositoryName: journal.repository, identityRestore: identityRestore,
+            catalog: catalog, logger: logger)
+        let message = try await gate.with(journal.repository, exclusive: false) {
+            try await runbook.recover(
+                journal: journal, journalPath: path,
+                report: { index, step in await phase("recovering job \(job): step \(index + 1)/11 \(step.id): \(step.description)") })
+        }
+        return JobOutcome(state: .completed, snapshot: journal.snapshot, repositories: [journal.repository], message: message)
+    }
+
+    /// The node restore jobs a killed daemon left unfinished, from the journals beside each
+    /// node's datadir (those ended with `noRollback` are the operator's to decide).
+    public func interruptedNodeRestores() -> [(node: String, job: JobID, step: String)] {
+        configuration.nodes.flatMap { node -> [(node: String, job: JobID, step: String)] in
+            guard let datadir = node.datadir else { return [] }
+            return RunbookJournal.unfinished(datadir: datadir, node: node.name).filter { !$0.journal.keptForOperator }.map {
+                (node.name, JobID($0.journal.job), $0.journal.step)
+            }
+        }
     }
 
     /// The steps a node restore would take, without running any.

@@ -20,13 +20,15 @@ public enum JobRequest: Sendable, Hashable {
     case nodeRestore(NodeRestoreRequest)
     /// Putting back the data a node restore job moved aside.
     case rollback(node: String, job: JobID)
+    /// Finishing or undoing a node restore job that a killed daemon left half done.
+    case recover(node: String, job: JobID)
 
     /// The catalog's kind for the job.
     public var kind: JobKind {
         switch self {
         case .backup: .backup
         case .identity: .identity
-        case .restore, .nodeRestore, .rollback: .restore
+        case .restore, .nodeRestore, .rollback, .recover: .restore
         case .verify: .verify
         case .prune: .prune
         }
@@ -38,7 +40,7 @@ public enum JobRequest: Sendable, Hashable {
         case .backup(let node), .identity(let node), .verify(let node, _): node
         case .restore(let r): r.node
         case .nodeRestore(let r): r.node
-        case .rollback(let node, _): node
+        case .rollback(let node, _), .recover(let node, _): node
         case .prune(let repository): "repository/\(repository)"
         }
     }

@@ -61,6 +61,8 @@ public final class ChildProcess: Sendable {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Nothing else of Lifeboat's (its listening socket, repository files) reaches the child.
+        SpawnCloseFrom.add(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

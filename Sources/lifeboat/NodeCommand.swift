@@ -11,6 +11,17 @@ struct NodeCommand: AsyncParsableCommand {
 
     /// `lifeboat node restore NODE [--backup ID|latest] [--identity DUMP --identity-file KEY] [--plan] [--yes]`.
     struct Restore: AsyncParsableCommand {
+        /// The `node-restores` request body (absent values are left out).
+        struct Body: Encodable {
+            var backup: String
+            var repository: String?
+            var identityDump: String?
+            var identityFile: String?
+            var newParticipantId: String?
+            var restoreKitDirectory: String?
+            var noRollback: Bool?
+        }
+
         static let configuration = CommandConfiguration(
             abstract: "Restore a node: stop, move aside, restore stores and side files, restore keys, start, reprocess, verify.",
             discussion: "Without --yes it prints the plan and asks on a terminal. --rollback JOB puts back what a restore job moved aside.")
@@ -40,6 +51,9 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Canton: the restore kit's directory (on the daemon's host).", valueName: "DIR"))
         var restoreKit: String?
 
+        @Flag(name: .long, help: "If a step after the stop fails, leave the node as it is instead of rolling back.")
+        var noRollback = false
+
         @Flag(name: .long, help: "Print the steps and touch nothing.")
         var plan = false
 
@@ -56,6 +70,9 @@ struct NodeCommand: AsyncParsableCommand {
             if identityFile != nil && identity == nil { throw ValidationError("--identity-file needs --identity DUMP") }
             if newParticipantId != nil && identity == nil { throw ValidationError("--new-participant-id needs --identity DUMP") }
             if restoreKit != nil && newParticipantId == nil { throw ValidationError("--restore-kit needs --new-participant-id ID") }
+            if noRollback && (rollback != nil || plan) {
+                throw ValidationError("--no-rollback applies to a restore, not to --rollback or --plan")
+            }
         }
 
         func run() async throws {
@@ -86,14 +103,11 @@ struct NodeCommand: AsyncParsableCommand {
                         throw LifeboatError(.cancelled, "not confirmed; nothing was changed")
                     }
                 }
-                var body: [String: String] = ["backup": backup]
-                body["repository"] = repository
-                body["identityDump"] = identity
-                body["identityFile"] = identityFile
-                body["newParticipantId"] = newParticipantId
-                body["restoreKitDirectory"] = restoreKit.map {
-                    $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0
-                }
+                let body = Body(
+                    backup: backup, repository: repository, identityDump: identity, identityFile: identityFile,
+                    newParticipantId: newParticipantId,
+                    restoreKitDirectory: restoreKit.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 },
+                    noRollback: noRollback ? true : nil)
                 let data = try JSONEncoder().encode(body)
                 let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/node-restores", body: data, as: JobView.self)
                 if !server.json { Output.line("job \(job.id): restoring \(node)") }

@@ -249,7 +249,9 @@ import Testing
         #expect(try LoopbackHTTP.request("GET", port: s.node.port, path: "/status").status == 200)
     }
 
-    @Test func failedStepLeavesARollbackThatPutsTheDataBack() async throws {
+    /// A step that fails after the node was stopped rolls the node back by itself: the data
+    /// it had (including what it wrote after the backup) is back, and the job says so.
+    @Test func aFailedStepAfterTheStopRollsBackByItself() async throws {
         let s = try await Self.setUp(version: "5.3", startCommand: "echo 'node binary not found' >&2; exit 7")
         let h = s.harness
         defer {
@@ -258,19 +260,50 @@ import Testing
             Task { await h.stop() }
         }
         _ = try await Self.backUp(s)
-        // The node keeps running and changes after the backup; the failed restore must not lose that.
         let marker = s.node.datadir + "/network/after-backup.txt"
         try Data("written after the backup".utf8).write(to: URL(fileURLWithPath: marker))
-        #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/events"))
 
         let restore = try await h.call(.POST, "/api/v1/nodes/nuts-1/node-restores", body: "{}")
         let jobID = try #require((restore.json as? [String: Any])?["id"] as? Int64)
         let job = try await h.waitForJob(jobID, timeout: 180)
         #expect(job["state"] as? String == "Failed")
         let error = job["error"] as? String ?? ""
-        #expect(error.contains("step start failed"), "\(error)")
-        #expect(error.contains("exit status 7"), "\(error)")
-        #expect(error.contains("--rollback \(jobID)"), "\(error)")
+        #expect(error.contains("step start failed") && error.contains("exit status 7"), "\(error)")
+        #expect(error.contains("rolled back: put back") && error.contains("events"), "\(error)")
+        // Starting the node again fails the same way, and the job says that too.
+        #expect(error.contains("the node did not start again"), "\(error)")
+        #expect(!error.contains("--rollback"), "nothing is left for the operator to roll back: \(error)")
+        #expect(FileManager.default.fileExists(atPath: marker), "the node's own data is back")
+        // events/ is never in a backup: only the rollback copy can have brought it back.
+        #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/events"))
+        #expect(try SQLiteProbe.integrityCheck(s.node.datadir + "/network/data.db") == "ok")
+        let parent = (s.node.datadir as NSString).deletingLastPathComponent
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".lifeboat-") }
+        #expect(leftovers.isEmpty, "rollback, staging and journal are gone: \(leftovers)")
+    }
+
+    /// With `noRollback` the failed restore is left as it stopped, with a rollback copy the
+    /// operator can put back by hand (once).
+    @Test func noRollbackLeavesTheRollbackCopyToTheOperator() async throws {
+        let s = try await Self.setUp(version: "5.3", startCommand: "echo 'node binary not found' >&2; exit 7")
+        let h = s.harness
+        defer {
+            Self.stopRestarted(s.pidFile)
+            s.node.kill()
+            Task { await h.stop() }
+        }
+        _ = try await Self.backUp(s)
+        let marker = s.node.datadir + "/network/after-backup.txt"
+        try Data("written after the backup".utf8).write(to: URL(fileURLWithPath: marker))
+
+        let restore = try await h.call(.POST, "/api/v1/nodes/nuts-1/node-restores", body: #"{"noRollback": true}"#)
+        #expect(restore.status == 202, "\(restore.text)")
+        let jobID = try #require((restore.json as? [String: Any])?["id"] as? Int64)
+        let job = try await h.waitForJob(jobID, timeout: 180)
+        #expect(job["state"] as? String == "Failed")
+        let error = job["error"] as? String ?? ""
+        #expect(error.contains("step start failed") && error.contains("exit status 7"), "\(error)")
+        #expect(error.contains("--no-rollback") && error.contains("--rollback \(jobID)"), "\(error)")
         #expect(!FileManager.default.fileExists(atPath: marker), "the restored data is in place")
         #expect(!FileManager.default.fileExists(atPath: s.node.datadir + "/events"), "events/ was moved aside")
 
@@ -278,14 +311,17 @@ import Testing
         #expect(rollback.status == 202, "\(rollback.text)")
         let rolled = try await h.waitForJob(try #require((rollback.json as? [String: Any])?["id"] as? Int64), timeout: 120)
         // The start command still fails, so the rollback job reports it — but the data is back first.
+        #expect((rolled["error"] as? String)?.contains("put back") == true, "\(rolled)")
         #expect(FileManager.default.fileExists(atPath: marker), "rollback put the previous data back: \(rolled)")
-        // events/ is never in a backup: only the rollback copy can have brought it back.
         #expect(FileManager.default.fileExists(atPath: s.node.datadir + "/events"))
         #expect(try SQLiteProbe.integrityCheck(s.node.datadir + "/network/data.db") == "ok")
         let again = try await h.call(.POST, "/api/v1/jobs/\(jobID)/rollback")
         let second = try await h.waitForJob(try #require((again.json as? [String: Any])?["id"] as? Int64))
         #expect(second["state"] as? String == "Failed")
         #expect((second["error"] as? String)?.contains("no rollback copy") == true)
+        let bad = try await h.call(.POST, "/api/v1/nodes/nuts-1/node-restores", body: #"{"noRollback": "yes"}"#)
+        #expect(bad.status == 422 || bad.status == 400, "\(bad.text)")
+        #expect(bad.text.contains("noRollback"), "\(bad.text)")
     }
 
     /// Diagnostics JSON with keys sorted, for comparison.

@@ -8,6 +8,10 @@ import Testing
 @testable import LifeboatJobs
 @testable import LifeboatRepository
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reasons a node restore would fail late, found in its first step instead.
 @Suite(.serialized) struct RunbookPreflightTests {
     static func snapshot(daysOld: Double, tags: [String], now: Date) throws -> SnapshotRecord {
@@ -53,6 +57,30 @@ import Testing
         #expect(NodeRestoreRunbook.missingTools(NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")])).isEmpty)
     }
 
+    /// A PATH without the client tools: each one the stores' restore runs is named, in store
+    /// order; one executable found in any PATH directory counts, a non-executable file does not.
+    @Test func missingClientToolsAreNamedFromThePath() throws {
+        let node = NodeConfiguration(
+            name: "n",
+            stores: [
+                .postgres(PostgresStore(databases: [PostgresDatabase(name: "db", url: "postgresql://u@127.0.0.1/db")])),
+                .redis(RedisStore(url: "redis://127.0.0.1")),
+            ])
+        let dir = try TemporaryDirectory(prefix: "lifeboat-tools")
+        defer { dir.remove() }
+        let empty = dir.appending("empty")
+        let some = dir.appending("some")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: some, withIntermediateDirectories: true)
+        // pg_restore and psql restore PostgreSQL custom-format dumps; redis-cli talks to Redis.
+        #expect(NodeRestoreRunbook.missingTools(node, searchPath: empty) == ["pg_restore", "psql", "redis-cli"])
+        #expect(NodeRestoreRunbook.missingTools(node, searchPath: "") == ["pg_restore", "psql", "redis-cli"])
+        _ = FileManager.default.createFile(
+            atPath: some + "/psql", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: some + "/redis-cli", contents: Data(), attributes: [.posixPermissions: 0o644])
+        #expect(NodeRestoreRunbook.missingTools(node, searchPath: "\(empty):\(some)") == ["pg_restore", "redis-cli"])
+    }
+
     /// An identity file that does not decrypt the dump is found before the node is stopped.
     @Test func aWrongIdentityFileFailsBeforeTheNodeIsTouched() async throws {
         let s = try await NodeRestoreTests.setUp(version: "5.4")
@@ -75,5 +103,52 @@ import Testing
         #expect(error.contains("step check failed") && error.lowercased().contains("identit"), "\(error)")
         #expect(FileManager.default.fileExists(atPath: marker), "the node's data was touched")
         #expect(try LoopbackHTTP.request("GET", port: s.node.port, path: "/status").status == 200, "the node was stopped")
+    }
+
+    /// The staged copy needs the backup's size plus 10 % beside the datadir. On a real 6 MiB
+    /// tmpfs holding a node of 4 MB (mounting needs root, as scripts/test and CI run) the
+    /// runbook stops in its check step, and nothing of the node is moved or staged.
+    @Test func noSpaceForTheStagedCopyFailsBeforeTheNodeIsTouched() async throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-runbook-space")
+        let fs = dir.appending("fs")
+        try FileManager.default.createDirectory(atPath: fs, withIntermediateDirectories: false)
+        guard mount("tmpfs", fs, "tmpfs", 0, "size=6m,mode=0700") == 0 else {
+            Issue.record("mounting a 6 MiB tmpfs failed (\(String(cString: strerror(errno)))); run the tests as root")
+            dir.remove()
+            return
+        }
+        defer {
+            umount2(fs, Int32(MNT_DETACH))
+            dir.remove()
+        }
+        let datadir = fs + "/node"
+        try FileManager.default.createDirectory(atPath: datadir + "/events", withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<4_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(bytes).write(to: URL(fileURLWithPath: datadir + "/events/a.bin"))
+        let yaml =
+            DaemonHarness.configHead(in: dir) + """
+
+                nodes:
+                  - name: n1
+                    datadir: \(datadir)
+                    stores: [{type: dir, path: events}]
+                    backups: {interval: 1h, max: 5, repositories: [primary]}
+                """
+        let h = try await DaemonHarness(dir: dir, configuration: yaml)
+        let backup = try await h.waitForJob(
+            try #require((try await h.call(.POST, "/api/v1/nodes/n1/backups").json as? [String: Any])?["id"] as? Int64))
+        #expect(backup["state"] as? String == "Completed", "\(backup)")
+
+        let restore = try await h.call(.POST, "/api/v1/nodes/n1/node-restores", body: "{}")
+        let job = try await h.waitForJob(try #require((restore.json as? [String: Any])?["id"] as? Int64), timeout: 120)
+        #expect(job["state"] as? String == "Failed")
+        let error = job["error"] as? String ?? ""
+        #expect(error.contains("step check failed") && error.contains("free next to \(datadir)"), "\(error)")
+        #expect(error.contains("plus 10 %"), "\(error)")
+        #expect(FileManager.default.contents(atPath: datadir + "/events/a.bin") == Data(bytes), "the node's data was touched")
+        let left = try FileManager.default.contentsOfDirectory(atPath: fs)
+        #expect(left == ["node"], "nothing staged, moved aside or journalled beside the datadir: \(left)")
+        await h.stop(keep: true)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatConfig
 import LifeboatCore
+import LifeboatProcess
 
 #if canImport(Glibc)
     import Glibc
@@ -109,6 +110,9 @@ struct NodeController: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // A node started here outlives Lifeboat: it must not keep the daemon's listening socket
+        // (the next `lifeboat serve` could not bind) or any other file of the daemon open.
+        SpawnCloseFrom.add(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -2,7 +2,6 @@ import Foundation
 import LifeboatConfig
 import LifeboatCore
 import LifeboatIdentity
-import LifeboatProcess
 import LifeboatRepository
 
 /// What the runbook's first step checks so that nothing knowable up front fails after the
@@ -33,8 +32,9 @@ extension NodeRestoreRunbook {
         return nil
     }
 
-    /// The command-line tools the restore of the node's stores runs, each found on PATH.
-    static func missingTools(_ node: NodeConfiguration) -> [String] {
+    /// The command-line tools the restore of the node's stores runs that are not in any
+    /// directory of `searchPath` (the daemon's PATH unless given).
+    static func missingTools(_ node: NodeConfiguration, searchPath: String? = ProcessInfo.processInfo.environment["PATH"]) -> [String] {
         var tools: [String] = []
         for store in node.stores {
             switch store {
@@ -43,7 +43,10 @@ extension NodeRestoreRunbook {
             default: continue
             }
         }
-        return tools.uniquedInOrder().filter { (try? Command($0, []).resolvedExecutable()) == nil }
+        let directories = (searchPath ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        return tools.uniquedInOrder().filter { tool in
+            !directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/" + tool) }
+        }
     }
 
     /// Decrypts the identity dump with the identity file given, in memory, so a wrong file

@@ -26,12 +26,15 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
     public var newParticipantId: String?
     /// Canton: where the restore kit goes (new or empty); next to the datadir by default.
     public var restoreKitDirectory: String?
+    /// Leave the node as it is when a step after the stop fails, instead of rolling back.
+    public var noRollback: Bool
 
     /// Creates a request.
     public init(
         node: String, backup: String = "latest", repository: String? = nil, identityDump: String? = nil, identityFile: String? = nil,
-        newParticipantId: String? = nil, restoreKitDirectory: String? = nil
+        newParticipantId: String? = nil, restoreKitDirectory: String? = nil, noRollback: Bool = false
     ) {
+        self.noRollback = noRollback
         self.node = node
         self.backup = backup
         self.repository = repository
@@ -51,10 +54,11 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
         identityFile = try c.decodeIfPresent(String.self, forKey: .identityFile)
         newParticipantId = try c.decodeIfPresent(String.self, forKey: .newParticipantId)
         restoreKitDirectory = try c.decodeIfPresent(String.self, forKey: .restoreKitDirectory)
+        noRollback = try c.decodeIfPresent(Bool.self, forKey: .noRollback) ?? false
     }
 
     enum CodingKeys: String, CodingKey {
-        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory
+        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory, noRollback
     }
 }
 
@@ -133,29 +137,29 @@ struct NodeRestoreRunbook: Sendable {
         return steps
     }
 
-    /// Runs the steps; `report` is told of each step as it starts. Throws at the first failed
-    /// step, naming it; the rollback copy is then left in place for `--rollback`.
-    func run(job: JobID, report: @Sendable (Int, RunbookStep) async -> Void, progress: any ProgressReporter) async throws -> [RunbookStep] {
+    /// Runs the steps; `report` is told of each step as it starts. A journal beside the
+    /// datadir records each step before it begins (see ``RunbookJournal``). A failure before
+    /// the stop leaves the node untouched; after it, the node is rolled back unless the
+    /// request says `noRollback`, in which case the rollback copy is kept for `--rollback`.
+    func run(
+        job: JobID, report: @escaping @Sendable (Int, RunbookStep) async -> Void, progress: any ProgressReporter
+    ) async throws
+        -> [RunbookStep]
+    {
         guard let datadir = node.datadir else {
             throw LifeboatError(.invalidArgument, "node \(node.name) has no datadir to restore into")
         }
         let record = try await repository.findSnapshot(request.backup, node: node.name, kind: .state)
-        var steps = plan(snapshot: record)
         let rollback = Self.rollbackDirectory(datadir: datadir, node: node.name, job: job)
         let staging = Self.stagingDirectory(datadir: datadir, node: node.name, job: job)
+        let journal = RunbookJournal(
+            job: job.rawValue, node: node.name, request: request, repository: repositoryName, snapshot: record.id.hex, step: "check")
+        let tracker = RunbookTracker(
+            steps: plan(snapshot: record), journal: journal,
+            journalPath: RunbookJournal.path(datadir: datadir, node: node.name, job: job.rawValue), report: report)
         let fm = FileManager.default
-        var index = 0
-        func begin(_ id: String) async {
-            index = steps.firstIndex { $0.id == id } ?? index
-            steps[index].status = "running"
-            await report(index, steps[index])
-        }
-        func done(_ status: String = "done", _ message: String? = nil) {
-            steps[index].status = status
-            steps[index].message = message
-        }
         do {
-            await begin("check")
+            try await tracker.begin("check")
             var notes: [String] = []
             let needed = record.snapshot.summary.bytes
             if let free = Self.freeBytes((datadir as NSString).deletingLastPathComponent), free < needed + needed / 10 {
@@ -179,11 +183,11 @@ struct NodeRestoreRunbook: Sendable {
             }
             _ = try await checkIdentityDump()
             let redisPlans = try await planRedis(record)
-            done(
+            tracker.done(
                 notes.isEmpty ? "done" : "warning",
                 notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
 
-            await begin("stage")
+            try await tracker.begin("stage")
             try? fm.removeItem(atPath: staging)
             var options = RestoreOptions(target: staging)
             options.force = false
@@ -197,9 +201,8 @@ struct NodeRestoreRunbook: Sendable {
                 throw LifeboatError(
                     .corrupted, "staged files differ from the backup: " + verification.mismatches.prefix(3).joined(separator: "; "))
             }
-            // The snapshot holds the datadir's layout, or absolute paths when stores live elsewhere.
             let datadirLayout = record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
-            let stagedDatadir = datadirLayout ? staging : staging + datadir
+            let stagedDatadir = Self.stagedDatadir(record, staging: staging, datadir: datadir)
             // Shelf copies go to their datadir paths; one that lacks a store fails here, before the node is stopped.
             let shelves = try Self.stagedShelves(node: node, staging: staging, datadirLayout: datadirLayout, datadir: datadir)
             let shelfEntries = Set(
@@ -208,16 +211,16 @@ struct NodeRestoreRunbook: Sendable {
                     let relative = shelf.directory.dropFirst(datadir.count + 1)
                     return relative.contains("/") ? nil : String(relative)
                 })
-            done(
+            tracker.done(
                 "done",
                 "\(restored.files) files, \(ByteText.format(restored.bytes)) verified"
                     + (shelves.isEmpty ? "" : "; shelf copies of \(shelves.flatMap(\.files).joined(separator: ", "))"))
 
-            await begin("stop")
+            try await tracker.begin("stop")
             try await controller.stop()
-            done()
+            tracker.done()
 
-            await begin("move-aside")
+            try await tracker.begin("move-aside")
             try fm.createDirectory(atPath: rollback, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var moved: [String] = []
             // Streamed database dumps are restored into their servers, not into the datadir.
@@ -227,134 +230,66 @@ struct NodeRestoreRunbook: Sendable {
             }
             let replaced = NodeProfiles.replacedEntries(node) + incoming + shelves.flatMap(\.modules)
             for entry in Set(replaced).sorted() where fm.fileExists(atPath: datadir + "/" + entry) {
+                tracker.journal.movedAside.append(entry)
+                try tracker.save()
                 try Self.move(datadir + "/" + entry, to: rollback + "/" + entry)
                 moved.append(entry)
+                await RunbookHold.point("move-aside", entries: moved.count, journal: tracker.journalPath)
             }
-            done("done", moved.isEmpty ? "nothing to move aside" : "moved \(moved.joined(separator: ", ")) to \(rollback)")
+            tracker.done("done", moved.isEmpty ? "nothing to move aside" : "moved \(moved.joined(separator: ", ")) to \(rollback)")
 
-            await begin("restore-stores")
+            try await tracker.begin("restore-stores")
             try fm.createDirectory(atPath: datadir, withIntermediateDirectories: true)
+            var placed = 0
             for entry in incoming.sorted() {
+                tracker.journal.placed.append(entry)
+                try tracker.save()
                 try Self.move(stagedDatadir + "/" + entry, to: datadir + "/" + entry)
+                placed += 1
+                await RunbookHold.point("restore-stores", entries: placed, journal: tracker.journalPath)
             }
+            tracker.journal.placed += shelves.flatMap(\.modules)
+            try tracker.save()
             let fromShelves = try Self.placeShelfCopies(shelves, datadir: datadir)
             // Databases in the declared order (Canton: the validator app before the participant).
             let databases = try await restoreDatabases(record) + restoreRedis(redisPlans, record: record, rollback: rollback)
             let restoredText = (incoming.sorted() + fromShelves.map { "\($0) (shelf copy)" } + databases).joined(separator: ", ")
-            done("done", "restored \(restoredText)")
+            tracker.done("done", "restored \(restoredText)")
 
-            await begin("restore-side-files")
+            try await tracker.begin("restore-side-files")
             if node.profile == .nuts {
                 let issuers = "vcr/trusted_issuers.yaml"
                 if fm.fileExists(atPath: datadir + "/" + issuers) {
-                    done("done", "\(issuers) restored from the backup")
+                    tracker.done("done", "\(issuers) restored from the backup")
                 } else if fm.fileExists(atPath: rollback + "/" + issuers) {
                     try fm.createDirectory(atPath: datadir + "/vcr", withIntermediateDirectories: true)
                     try fm.copyItem(atPath: rollback + "/" + issuers, toPath: datadir + "/" + issuers)
-                    done("warning", "\(issuers) was not in the backup; copied the node's previous one")
+                    tracker.done("warning", "\(issuers) was not in the backup; copied the node's previous one")
                 } else {
-                    done("warning", "\(issuers) is neither in the backup nor on the node; add it as a file store")
+                    tracker.done("warning", "\(issuers) is neither in the backup nor on the node; add it as a file store")
                 }
             } else {
-                done("skipped", "side files were restored with the stores")
+                tracker.done("skipped", "side files were restored with the stores")
             }
 
-            await begin("restore-keys")
+            try await tracker.begin("restore-keys")
             if restoresCantonIdentity, let dump = request.identityDump, let file = request.identityFile {
                 let outcome = try await cantonIdentity(
                     dump: dump, identityFile: file, job: job, recordedParticipant: Self.recordedParticipant(stagedDatadir))
-                done(outcome.status, outcome.message)
+                tracker.done(outcome.status, outcome.message)
             } else if let dump = request.identityDump, let file = request.identityFile {
                 guard let identityRestore else { throw LifeboatError(.unsupported, "identity restore is not available in this build") }
-                done("done", try await identityRestore(node, repository, dump, file))
+                tracker.done("done", try await identityRestore(node, repository, dump, file))
             } else {
-                done(node.identity == nil ? "skipped" : "warning", "no identity dump given; keys left as they are")
+                tracker.done(node.identity == nil ? "skipped" : "warning", "no identity dump given; keys left as they are")
             }
 
-            await begin("start")
-            if controller.startDescription == nil {
-                done("warning", "no start command configured: start the node yourself")
-            } else {
-                try await controller.start()
-                done()
-            }
-
-            await begin("wait-healthy")
-            if let client {
-                try await controller.waitFor("\(client.base)/status to answer 200") { await client.isUp() }
-                done()
-            } else {
-                done("skipped", "no control.url")
-            }
-
-            await begin("reprocess")
-            let types = NodeProfiles.reprocessTypes(node)
-            if let client, !types.isEmpty {
-                for type in types { try await client.reprocess(type) }
-                done("done", "sent \(types.joined(separator: ", "))")
-            } else {
-                done("skipped", types.isEmpty ? "none needed" : "no control.url to send them to")
-            }
-
-            await begin("verify")
-            let recordedPath = stagedDatadir + "/.lifeboat/diagnostics.json"
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            if let client, let data = fm.contents(atPath: recordedPath),
-                let recorded = try? decoder.decode(RecordedDiagnostics.self, from: data)
-            {
-                let last = DifferenceBox()
-                do {
-                    try await controller.waitFor("the diagnostics to match the backup's") {
-                        guard let now = try? await client.diagnostics() else { return false }
-                        let differences = diagnosticsDifferences(recorded: recorded.diagnostics, current: now)
-                        last.set(differences)
-                        return differences.isEmpty
-                    }
-                } catch {
-                    throw LifeboatError(.io, "diagnostics still differ from the backup's: " + last.get().prefix(5).joined(separator: "; "))
-                }
-                done("done", "diagnostics match those recorded at \(ISO8601.format(recorded.capturedAt))")
-            } else {
-                done("skipped", client == nil ? "no control.url" : "the backup recorded no diagnostics")
-            }
-            try? fm.removeItem(atPath: staging)
-            try? fm.removeItem(atPath: rollback)
-            return steps
+            try await finish(from: "start", tracker: tracker, stagedDatadir: stagedDatadir)
+            cleanUp(tracker: tracker, staging: staging, rollback: rollback)
+            return tracker.steps
         } catch {
-            done("failed", (error as? LifeboatError)?.message ?? "\(error)")
-            await report(index, steps[index])
-            try? fm.removeItem(atPath: staging)
-            let message = (error as? LifeboatError)?.message ?? "\(error)"
-            let hint =
-                fm.fileExists(atPath: rollback) ? "; the previous data is kept in \(rollback): lifeboat node restore --rollback \(job)" : ""
-            throw LifeboatError((error as? LifeboatError)?.code ?? .io, "step \(steps[index].id) failed: \(message)\(hint)")
+            throw await failed(error, tracker: tracker, job: job, staging: staging, rollback: rollback)
         }
-    }
-
-    /// Puts the data a failed (or unwanted) restore moved aside back in place.
-    static func rollback(node: NodeConfiguration, job: JobID, logger: Logger) async throws -> String {
-        guard let datadir = node.datadir else { throw LifeboatError(.invalidArgument, "node \(node.name) has no datadir") }
-        let rollback = rollbackDirectory(datadir: datadir, node: node.name, job: job)
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: rollback) else {
-            throw LifeboatError(.notFound, "no rollback copy for job \(job) (\(rollback)); it is removed once a restore succeeds")
-        }
-        let controller = NodeController(node: node)
-        try await controller.stop()
-        let redis = try await rollbackRedis(node: node, rollback: rollback)
-        let entries = try fm.contentsOfDirectory(atPath: rollback).sorted().filter { $0 != redisRollbackEntry }
-        for entry in entries {
-            try? fm.removeItem(atPath: datadir + "/" + entry)
-            try move(rollback + "/" + entry, to: datadir + "/" + entry)
-        }
-        // Entries the restore added that were not there before go too.
-        for entry in NodeProfiles.replacedEntries(node) where !entries.contains(entry) {
-            try? fm.removeItem(atPath: datadir + "/" + entry)
-        }
-        try fm.removeItem(atPath: rollback)
-        if controller.startDescription != nil { try await controller.start() }
-        return "put back \((entries + redis).joined(separator: ", ")) from \(rollback)"
     }
 
     static func move(_ from: String, to: String) throws {

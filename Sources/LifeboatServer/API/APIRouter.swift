@@ -159,7 +159,7 @@ public enum APIRouter {
                     request, as: NodeRestoreRequest.self,
                     properties: [
                         "backup": .string, "repository": .string, "identityDump": .string, "identityFile": .string,
-                        "newParticipantId": .string, "restoreKitDirectory": .string,
+                        "newParticipantId": .string, "restoreKitDirectory": .string, "noRollback": .boolean,
                     ],
                     optional: true) ?? NodeRestoreRequest(node: node)
             body.node = node
