@@ -43,7 +43,7 @@ extension NodeRestoreRunbook {
             default: continue
             }
         }
-        return tools.uniquedInOrder().filter { (try? Command($0, []).resolvedExecutable()) == nil }
+        return tools.uniquedInOrder().filter { (try? Command($0, []).resolvedExecutable()) == nil } + missingMySQLClient(node)
     }
 
     /// Decrypts the identity dump with the identity file given, in memory, so a wrong file

@@ -1,0 +1,44 @@
+import Foundation
+import LifeboatConfig
+import LifeboatCore
+import LifeboatDatabases
+import LifeboatRepository
+
+/// MySQL/MariaDB stores in the restore runbook: the client the restore needs, checked before
+/// the node is stopped, and each database's dump fed to it in the declared order.
+extension NodeRestoreRunbook {
+    /// `mariadb (or mysql)` when the node has a MySQL store and neither client is installed.
+    static func missingMySQLClient(_ node: NodeConfiguration) -> [String] {
+        let hasMySQL = node.stores.contains { if case .mysql = $0 { true } else { false } }
+        guard hasMySQL, MySQLConnection.installed(MySQLConnection.clientTools) == nil else { return [] }
+        return [MySQLConnection.clientTools.joined(separator: " (or ") + ")"]
+    }
+
+    /// The MySQL stores with their entry prefixes (`mysql`, `mysql-2`, …), in declared order.
+    var mysqlStores: [(store: MySQLStore, prefix: String)] {
+        var out: [(MySQLStore, String)] = []
+        for case .mysql(let store) in node.stores { out.append((store, out.isEmpty ? "mysql" : "mysql-\(out.count + 1)")) }
+        return out
+    }
+
+    /// Fails the check step when the backup lacks the dump of a MySQL store, before the node is stopped.
+    func checkMySQLDumps(_ record: SnapshotRecord) throws {
+        for (store, prefix) in mysqlStores {
+            let path = MySQLStoreClient(store: store).dumpPath(prefix: prefix)
+            guard record.snapshot.streams?.contains(path) == true else {
+                throw LifeboatError(
+                    .notFound,
+                    "backup \(record.id.short) holds no MySQL dump \(path) for the store \(store.url); it was taken before the store was listed"
+                )
+            }
+        }
+    }
+
+    /// Restores the `index`th (from 1) MySQL store from the backup's `mysql[-N]/` entry.
+    func restoreMySQL(_ store: MySQLStore, index: Int, record: SnapshotRecord) async throws -> String {
+        let prefix = index == 1 ? "mysql" : "mysql-\(index)"
+        let client = MySQLStoreClient(store: store)
+        let report = try await client.restore(from: repository, snapshot: record, prefix: prefix)
+        return "MySQL database \(report.name)\(report.created ? " (created again: the server had lost it)" : ""), \(report.tables.count) tables"
+    }
+}
