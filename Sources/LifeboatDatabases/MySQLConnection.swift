@@ -44,10 +44,9 @@ public struct MySQLConnection: Sendable, Hashable {
             throw LifeboatError(
                 .notFound, "\(tools.joined(separator: " or ")) not found on PATH; install the MariaDB client (apt-get install mariadb-client)")
         }
-        let connection = [
-            "--host=" + store.host, "--port=\(store.port)", "--user=" + store.user, "--connect-timeout=\(connectTimeout)",
-            "--default-character-set=utf8mb4",
-        ]
+        var connection = ["--host=" + store.host, "--port=\(store.port)", "--user=" + store.user, "--default-character-set=utf8mb4"]
+        // Only the interactive client takes a connect timeout; the dump runs right after it connected.
+        if Self.clientTools.contains(tool) { connection.append("--connect-timeout=\(connectTimeout)") }
         return Command(tool, options.arguments + connection + arguments)
     }
 
