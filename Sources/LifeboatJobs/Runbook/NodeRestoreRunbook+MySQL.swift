@@ -8,9 +8,12 @@ import LifeboatRepository
 /// the node is stopped, and each database's dump fed to it in the declared order.
 extension NodeRestoreRunbook {
     /// `mariadb (or mysql)` when the node has a MySQL store and neither client is installed.
-    static func missingMySQLClient(_ node: NodeConfiguration) -> [String] {
+    /// `installed` finds the first of some tools on PATH (replaceable in tests).
+    static func missingMySQLClient(
+        _ node: NodeConfiguration, installed: ([String]) -> String? = MySQLConnection.installed
+    ) -> [String] {
         let hasMySQL = node.stores.contains { if case .mysql = $0 { true } else { false } }
-        guard hasMySQL, MySQLConnection.installed(MySQLConnection.clientTools) == nil else { return [] }
+        guard hasMySQL, installed(MySQLConnection.clientTools) == nil else { return [] }
         return [MySQLConnection.clientTools.joined(separator: " (or ") + ")"]
     }
 
