@@ -42,7 +42,8 @@ public struct MySQLConnection: Sendable, Hashable {
     func command(_ tools: [String], _ arguments: [String], options: MySQLOptionFile) throws -> Command {
         guard let tool = Self.installed(tools) else {
             throw LifeboatError(
-                .notFound, "\(tools.joined(separator: " or ")) not found on PATH; install the MariaDB client (apt-get install mariadb-client)")
+                .notFound,
+                "\(tools.joined(separator: " or ")) not found on PATH; install the MariaDB client (apt-get install mariadb-client)")
         }
         var connection = ["--host=" + store.host, "--port=\(store.port)", "--user=" + store.user, "--default-character-set=utf8mb4"]
         // Only the interactive client takes a connect timeout; the dump runs right after it connected.

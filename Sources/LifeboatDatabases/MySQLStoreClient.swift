@@ -108,7 +108,8 @@ public struct MySQLStoreClient: Sendable {
         guard lacking.isEmpty else {
             throw LifeboatError(
                 .corrupted,
-                "after restoring database \(connection.name), tables \(lacking.joined(separator: ", ")) are missing; the backup recorded them")
+                "after restoring database \(connection.name), tables \(lacking.joined(separator: ", ")) are missing; the backup recorded them"
+            )
         }
         return MySQLRestoreReport(name: connection.name, url: connection.displayURL, tables: tables, created: created)
     }

@@ -69,10 +69,14 @@ public final class MariaDBServer: @unchecked Sendable {
         let userArguments = asRoot ? ["--user=root"] : []
         do {
             try PostgresCluster.run(
-                ["mariadb-install-db", "--no-defaults", "--datadir=" + directory + "/data", "--skip-test-db", "--auth-root-authentication-method=socket"]
+                [
+                    "mariadb-install-db", "--no-defaults", "--datadir=" + directory + "/data", "--skip-test-db",
+                    "--auth-root-authentication-method=socket",
+                ]
                     + userArguments)
         } catch let error as LifeboatError {
-            throw LifeboatError(.unsupported, "could not create a MariaDB data directory (apt-get install -y mariadb-server): \(error.message)")
+            throw LifeboatError(
+                .unsupported, "could not create a MariaDB data directory (apt-get install -y mariadb-server): \(error.message)")
         }
         let port = try LoopbackHTTP.freePort()
         let log = directory + "/server.log"
@@ -107,7 +111,9 @@ public final class MariaDBServer: @unchecked Sendable {
             if (try? server.sql("SELECT 1")) == "1" {
                 let quoted = server.password.replacingOccurrences(of: "'", with: "''")
                 try server.sql("CREATE USER '\(server.user)'@'%' IDENTIFIED BY '\(quoted)'; GRANT ALL ON *.* TO '\(server.user)'@'%'")
-                guard files.createFile(atPath: server.passwordFile, contents: Data((server.password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                guard
+                    files.createFile(
+                        atPath: server.passwordFile, contents: Data((server.password + "\n").utf8), attributes: [.posixPermissions: 0o600])
                 else { throw LifeboatError(.io, "cannot write \(server.passwordFile)") }
                 return server
             }
@@ -123,7 +129,8 @@ public final class MariaDBServer: @unchecked Sendable {
     @discardableResult
     public func sql(_ script: String, database: String? = nil) throws -> String {
         try PostgresCluster.run(
-            ["mariadb", "--no-defaults", "--socket=" + socket, "--user=root", "--batch", "--skip-column-names"] + (database.map { [$0] } ?? []),
+            ["mariadb", "--no-defaults", "--socket=" + socket, "--user=root", "--batch", "--skip-column-names"]
+                + (database.map { [$0] } ?? []),
             input: script + ";\n")
     }
 

@@ -11,7 +11,9 @@ import Testing
 /// `crypto.azurekv.url`, and keys created there are non-exportable. Releases: 6.0, 6.1, 6.2.
 @Suite struct ConfigNuts6Tests {
     /// A nuts6 node with a `version` line (if given), `stores` (one flow mapping each) and an identity `source`.
-    static func yaml(version: String? = nil, profile: String = "nuts6", stores: [String] = ["{type: sqlite, path: sqlite.db}"], source: String? = nil)
+    static func yaml(
+        version: String? = nil, profile: String = "nuts6", stores: [String] = ["{type: sqlite, path: sqlite.db}"], source: String? = nil
+    )
         -> String
     {
         var text = """
@@ -26,7 +28,8 @@ import Testing
         text += "\n    stores:\n" + stores.map { "      - \($0)" }.joined(separator: "\n")
         text += "\n    backups: {interval: 1h, max: 3, repositories: [primary]}"
         if let source {
-            text += "\n    identity:\n      interval: 24h\n      max: 14\n      repositories: [primary]\n      recipients: [\(recipient)]\n      source: \(source)"
+            text +=
+                "\n    identity:\n      interval: 24h\n      max: 14\n      repositories: [primary]\n      recipients: [\(recipient)]\n      source: \(source)"
         }
         return text
     }
@@ -67,7 +70,10 @@ import Testing
             "mysql://nuts:s3cret@db:3306/nuts",
             "the URL contains a password; put the password in a file instead (password_file, or ~/.pgpass for PostgreSQL)"
         ),
-        ("postgres://nuts@db/nuts", #""postgres://nuts@db/nuts" is not a URL starting with mysql://, mariadb://, e.g. mysql://nuts@127.0.0.1:3306/nuts"#),
+        (
+            "postgres://nuts@db/nuts",
+            #""postgres://nuts@db/nuts" is not a URL starting with mysql://, mariadb://, e.g. mysql://nuts@127.0.0.1:3306/nuts"#
+        ),
         ("mysql://db:3306/nuts", #""mysql://db:3306/nuts" names no user; write mysql://USER@db:3306/DATABASE"#),
         ("mysql://nuts@db:3306", #""mysql://nuts@db:3306" names no database; add it as the path, e.g. mysql://nuts@127.0.0.1:3306/nuts"#),
         (
@@ -110,9 +116,13 @@ import Testing
         )
         #expect(
             failure(Self.yaml(source: "{type: azure-keyvault}"))
-                == #"lifeboat.yaml:15: nodes[0].identity.source: missing required key "url" (the vault's URL, the node's crypto.azurekv.url)"#)
+                == #"lifeboat.yaml:15: nodes[0].identity.source: missing required key "url" (the vault's URL, the node's crypto.azurekv.url)"#
+        )
         #expect(
-            failure(Self.yaml(profile: "nuts", stores: ["{type: sqlite, path: network/data.db}"], source: "{type: azure-keyvault, url: \"https://k.vault.azure.net/\"}"))
+            failure(
+                Self.yaml(
+                    profile: "nuts", stores: ["{type: sqlite, path: network/data.db}"],
+                    source: "{type: azure-keyvault, url: \"https://k.vault.azure.net/\"}"))
                 == "lifeboat.yaml:10: nodes[0].identity: an azure-keyvault key store is a Nuts 6 key store; this node's profile is nuts (use profile: nuts6, or the node's own key source)"
         )
     }

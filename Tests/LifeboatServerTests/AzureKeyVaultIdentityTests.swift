@@ -59,6 +59,7 @@ import Testing
             DoctorReport.self, from: try await h.call(.GET, "/api/v1/doctor?node=n1", token: DaemonHarness.viewerToken).body)
         let finding = try #require(report.findings.first { $0.check == "identity-non-exportable" }, "\(report.findings)")
         #expect(finding.remedy.contains("soft-delete and purge protection") && finding.remedy.contains("az keyvault key backup"))
-        #expect(!report.findings.contains { $0.check.hasPrefix("identity-") && $0.check != "identity-non-exportable" }, "\(report.findings)")
+        #expect(
+            !report.findings.contains { $0.check.hasPrefix("identity-") && $0.check != "identity-non-exportable" }, "\(report.findings)")
     }
 }

@@ -72,7 +72,8 @@ import Testing
         let vault = "https://nuts-keys.vault.azure.net/"
         let node = NodeConfiguration(
             name: "nuts-6", profile: .nuts6, datadir: "/var/lib/nuts", stores: [.sqlite(path: "sqlite.db")],
-            identity: IdentityConfiguration(plan: plan, source: .azureKeyVault(AzureKeyVaultSource(url: vault)), recipients: [Self.recipient]))
+            identity: IdentityConfiguration(
+                plan: plan, source: .azureKeyVault(AzureKeyVaultSource(url: vault)), recipients: [Self.recipient]))
         let findings = Doctor.keyStore(node)
         #expect(findings.count == 1)
         let finding = findings.first

@@ -24,7 +24,8 @@ import Testing
             """, database: "nuts")
         let datadir = dir.appending("nuts")
         try FileManager.default.createDirectory(atPath: datadir + "/vcr", withIntermediateDirectories: true)
-        try Data("NutsOrganizationCredential: [did:web:issuer]\n".utf8).write(to: URL(fileURLWithPath: datadir + "/vcr/trusted_issuers.yaml"))
+        try Data("NutsOrganizationCredential: [did:web:issuer]\n".utf8).write(
+            to: URL(fileURLWithPath: datadir + "/vcr/trusted_issuers.yaml"))
         let yaml =
             DaemonHarness.configHead(in: dir) + """
 
@@ -67,6 +68,9 @@ import Testing
         #expect(NodeRestoreRunbook.missingMySQLClient(node, installed: { $0.last }).isEmpty)
         // mariadb is installed here (the suite's MariaDB tests use it), so the preflight finds nothing missing.
         #expect(NodeRestoreRunbook.missingTools(node).isEmpty)
-        #expect(NodeRestoreRunbook.missingMySQLClient(NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")]), installed: { _ in nil }).isEmpty)
+        #expect(
+            NodeRestoreRunbook.missingMySQLClient(
+                NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")]), installed: { _ in nil }
+            ).isEmpty)
     }
 }

@@ -42,6 +42,7 @@ extension NodeRestoreRunbook {
         let prefix = index == 1 ? "mysql" : "mysql-\(index)"
         let client = MySQLStoreClient(store: store)
         let report = try await client.restore(from: repository, snapshot: record, prefix: prefix)
-        return "MySQL database \(report.name)\(report.created ? " (created again: the server had lost it)" : ""), \(report.tables.count) tables"
+        return
+            "MySQL database \(report.name)\(report.created ? " (created again: the server had lost it)" : ""), \(report.tables.count) tables"
     }
 }
