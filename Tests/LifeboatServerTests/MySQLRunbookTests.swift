@@ -1,6 +1,7 @@
 import Foundation
 import LifeboatConfig
 import LifeboatCore
+import LifeboatRepository
 import LifeboatTestSupport
 import Testing
 
@@ -59,6 +60,21 @@ import Testing
         #expect(try db.sql("SELECT count(*) FROM did_document", database: "nuts") == "700")
         #expect(FileManager.default.fileExists(atPath: datadir + "/vcr/trusted_issuers.yaml"))
         #expect(!FileManager.default.fileExists(atPath: datadir + "/mysql"), "the dump went to the server, not into the datadir")
+    }
+
+    @Test func aBackupWithoutTheStoresDumpIsRefusedInTheCheckStep() throws {
+        let node = NodeConfiguration(
+            name: "nuts-6", profile: .nuts6,
+            stores: [.mysql(MySQLStore(url: "mysql://nuts@127.0.0.1/nuts")), .mysql(MySQLStore(url: "mysql://nuts@127.0.0.1/audit"))])
+        let older = try RunbookPreflightTests.snapshot(daysOld: 1, tags: [], now: Date())
+        let problem = NodeRestoreRunbook.missingMySQLDump(node: node, record: older)
+        #expect(
+            problem?.contains("holds no MySQL dump mysql/nuts.sql for the store mysql://nuts@127.0.0.1/nuts") == true, "\(problem ?? "")")
+        var both = older
+        both.snapshot.streams = ["mysql/nuts.sql", "mysql/mysql.json"]
+        #expect(NodeRestoreRunbook.missingMySQLDump(node: node, record: both)?.contains("mysql-2/audit.sql") == true)
+        both.snapshot.streams? += ["mysql-2/audit.sql", "mysql-2/mysql.json"]
+        #expect(NodeRestoreRunbook.missingMySQLDump(node: node, record: both) == nil)
     }
 
     @Test func aMissingMySQLClientIsNamedBeforeTheNodeIsStopped() {

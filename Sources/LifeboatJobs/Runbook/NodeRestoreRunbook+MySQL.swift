@@ -17,24 +17,28 @@ extension NodeRestoreRunbook {
         return [MySQLConnection.clientTools.joined(separator: " (or ") + ")"]
     }
 
-    /// The MySQL stores with their entry prefixes (`mysql`, `mysql-2`, …), in declared order.
-    var mysqlStores: [(store: MySQLStore, prefix: String)] {
+    /// The MySQL stores of `node` with their entry prefixes (`mysql`, `mysql-2`, …), in declared order.
+    static func mysqlStores(_ node: NodeConfiguration) -> [(store: MySQLStore, prefix: String)] {
         var out: [(MySQLStore, String)] = []
         for case .mysql(let store) in node.stores { out.append((store, out.isEmpty ? "mysql" : "mysql-\(out.count + 1)")) }
         return out
     }
 
-    /// Fails the check step when the backup lacks the dump of a MySQL store, before the node is stopped.
-    func checkMySQLDumps(_ record: SnapshotRecord) throws {
-        for (store, prefix) in mysqlStores {
+    /// Why the backup cannot restore a MySQL store of `node` (it holds no dump for it), or nil.
+    static func missingMySQLDump(node: NodeConfiguration, record: SnapshotRecord) -> String? {
+        for (store, prefix) in mysqlStores(node) {
             let path = MySQLStoreClient(store: store).dumpPath(prefix: prefix)
-            guard record.snapshot.streams?.contains(path) == true else {
-                throw LifeboatError(
-                    .notFound,
+            if record.snapshot.streams?.contains(path) != true {
+                return
                     "backup \(record.id.short) holds no MySQL dump \(path) for the store \(store.url); it was taken before the store was listed"
-                )
             }
         }
+        return nil
+    }
+
+    /// Fails the check step when the backup lacks the dump of a MySQL store, before the node is stopped.
+    func checkMySQLDumps(_ record: SnapshotRecord) throws {
+        if let problem = Self.missingMySQLDump(node: node, record: record) { throw LifeboatError(.notFound, problem) }
     }
 
     /// Restores the `index`th (from 1) MySQL store from the backup's `mysql[-N]/` entry.
