@@ -1,10 +1,12 @@
+import Foundation
+
 // `identity:`: the plan keys plus the key source and the age recipients.
 extension ConfigValidator {
     /// An `identity:` section; `relativeAllowed` is false when the node has no datadir.
     func identity(_ node: ConfigNode, relativeAllowed: Bool) -> IdentityConfiguration? {
         guard let fields = mapping(node, keys: BackupPlan.keys + IdentityConfiguration.ownKeys) else { return nil }
         let plan = plan(fields, kind: .identity)
-        let source = required(fields, "source", " ({type: fs, directory: crypto}, or type vault or canton)")
+        let source = required(fields, "source", " ({type: fs, directory: crypto}, or type vault, canton or azure-keyvault)")
             .flatMap { identitySource($0, relativeAllowed: relativeAllowed) }
         let recipients = required(fields, "recipients", " (the age1… public keys dumps are encrypted to)")
             .flatMap(recipients)
@@ -21,7 +23,7 @@ extension ConfigValidator {
         }
         guard let typeNode = ConfigMapping(node: node, entries: entries)["type"] else {
             // Without a type only keys no source type has can be called unknown.
-            let anySourceKeys = ["type", "directory"] + VaultSource.keys + CantonSource.keys
+            let anySourceKeys = ["type", "directory"] + VaultSource.keys + CantonSource.keys + AzureKeyVaultSource.keys
             if let fields = mapping(node, keys: anySourceKeys.uniqued()) {
                 reportSection(fields, "missing required key \"type\" (one of: \(types))")
             }
@@ -40,6 +42,11 @@ extension ConfigValidator {
         case "canton":
             guard let fields = mapping(node, keys: ["type"] + CantonSource.keys) else { return nil }
             return canton(fields).map(IdentitySource.canton)
+        case "azure-keyvault":
+            guard let fields = mapping(node, keys: ["type"] + AzureKeyVaultSource.keys) else { return nil }
+            return required(fields, "url", " (the vault's URL, the node's crypto.azurekv.url)").flatMap(azureKeyVaultURL).map {
+                IdentitySource.azureKeyVault(AzureKeyVaultSource(url: $0))
+            }
         default:
             report(typeNode, "\"\(type)\" is not an identity source type (expected one of: \(types))")
             return nil
@@ -72,6 +79,22 @@ extension ConfigValidator {
         guard ok, let address, let token, let kvVersion, let timeout, caFile != .some(nil) else { return nil }
         return VaultSource(
             address: address, token: token, prefix: prefix, kvVersion: kvVersion, timeout: timeout, caFile: caFile ?? nil)
+    }
+
+    /// An Azure Key Vault URL: `https://HOST[/]`, as the node's `crypto.azurekv.url`.
+    private func azureKeyVaultURL(_ node: ConfigNode) -> String? {
+        guard let text = text(node) else { return nil }
+        let example = "https://nuts-keys.vault.azure.net/"
+        guard let parts = URLComponents(string: text), parts.scheme?.lowercased() == "https", let host = parts.host, !host.isEmpty
+        else {
+            report(node, "\"\(text)\" is not an https:// URL of a key vault, e.g. \(example)")
+            return nil
+        }
+        guard parts.path.isEmpty || parts.path == "/", parts.query == nil, parts.user == nil else {
+            report(node, "\"\(text)\" has more than the vault's address; write https://\(host)/ (keys are not named here)")
+            return nil
+        }
+        return text
     }
 
     /// A Canton source: the validator's URL and a token file or an OAuth client.

@@ -56,11 +56,28 @@ extension ConfigValidator {
         if let node = fields["identity"] {
             identity = self.identity(node, relativeAllowed: relativeAllowed)
             if identity == nil { ok = false }
+            if case .azureKeyVault? = identity?.source, profile == .nuts || profile == .canton {
+                // Only Nuts 6 has the Azure Key Vault key store (crypto.storage: azure-keyvault).
+                report(
+                    node,
+                    "an azure-keyvault key store is a Nuts 6 key store; this node's profile is \(profile.rawValue) (use profile: nuts6, or the node's own key source)"
+                )
+                identity = nil
+                ok = false
+            }
         }
         var version: String?
         if let node = fields["version"], let text = text(node) {
             if profile == .nuts && !NutsStoreList.versions.contains(text) {
-                report(node, "\"\(text)\" is not a Nuts version this profile knows (\(NutsStoreList.versions.joined(separator: ", ")))")
+                let hint = text.hasPrefix("6") ? "; a Nuts 6 node takes profile: nuts6" : ""
+                report(
+                    node, "\"\(text)\" is not a Nuts version this profile knows (\(NutsStoreList.versions.joined(separator: ", ")))\(hint)")
+                ok = false
+            } else if profile == .nuts6 && !NutsStoreList.versions6.contains(text) {
+                let hint = text.hasPrefix("5") ? "; a Nuts 5 node takes profile: nuts" : ""
+                report(
+                    node,
+                    "\"\(text)\" is not a Nuts 6 version this profile knows (\(NutsStoreList.versions6.joined(separator: ", ")))\(hint)")
                 ok = false
             } else {
                 version = text
@@ -133,6 +150,7 @@ extension ConfigValidator {
     static let storeKeys: [String: [String]] = [
         "sqlite": ["path"], "file": ["path"], "dir": ["path"], "shelf": ["directory"],
         "redis": ["url", "password_file", "tls", "control", "dir"], "postgres": ["url", "databases", "order"],
+        "mysql": MySQLStore.keys,
     ]
 
     /// One store: `type` first, then the keys of that type.
@@ -162,6 +180,8 @@ extension ConfigValidator {
             return required(fields, "directory").flatMap { datadirPath($0, relativeAllowed: relativeAllowed) }.map(StoreConfiguration.shelf)
         case "redis":
             return redis(fields).map(StoreConfiguration.redis)
+        case "mysql":
+            return mysql(fields).map(StoreConfiguration.mysql)
         default:
             return postgres(fields).map(StoreConfiguration.postgres)
         }
@@ -235,6 +255,57 @@ extension ConfigValidator {
     /// A `postgres://` or `postgresql://` URL without a password.
     private func postgresURL(_ node: ConfigNode) -> String? {
         serverURL(node, schemes: ["postgres", "postgresql"], example: "postgres://backup@127.0.0.1:5432/app")
+    }
+
+    /// A MySQL store: its URL and optional password file.
+    private func mysql(_ fields: ConfigMapping) -> MySQLStore? {
+        let url = required(fields, "url", " (mysql://USER@HOST[:PORT]/DATABASE)").flatMap(mysqlURL)
+        let passwordFile = fields["password_file"].map(filePath)
+        guard let url, passwordFile != .some(nil) else { return nil }
+        return MySQLStore(url: url, passwordFile: passwordFile ?? nil)
+    }
+
+    /// A `mysql://USER@HOST[:PORT]/DATABASE` URL (or `mariadb://`): no password, no query,
+    /// one database, a user named.
+    private func mysqlURL(_ node: ConfigNode) -> String? {
+        let example = "mysql://nuts@127.0.0.1:3306/nuts"
+        if let text = text(node), text.contains("@tcp(") || text.contains("@unix(") {
+            // The Go driver's DSN, as a Nuts node's storage.sql.connection holds it; never echoed (it may hold a password).
+            report(
+                node,
+                "this is the Go driver's DSN form (user:password@tcp(host:port)/db); write a URL without the password instead, e.g. \(example)"
+            )
+            return nil
+        }
+        guard let text = serverURL(node, schemes: ["mysql", "mariadb"], example: example) else { return nil }
+        guard let parts = URLComponents(string: text), let host = parts.host, !host.isEmpty else {
+            report(node, "\"\(text)\" names no server; write mysql://USER@HOST[:PORT]/DATABASE, e.g. \(example)")
+            return nil
+        }
+        if let port = parts.port, !(1...65535).contains(port) {
+            report(node, "port \(port) in \"\(text)\" is out of range; use 1-65535 (3306 by default)")
+            return nil
+        }
+        guard let user = parts.user, !user.isEmpty else {
+            report(node, "\"\(text)\" names no user; write mysql://USER@\(host)\(parts.port.map { ":\($0)" } ?? "")/DATABASE")
+            return nil
+        }
+        let segments = parts.path.split(separator: "/")
+        guard segments.count == 1 else {
+            report(
+                node,
+                segments.isEmpty
+                    ? "\"\(text)\" names no database; add it as the path, e.g. \(example)"
+                    : "\"\(text)\" names more than one path segment; the path is the one database, e.g. \(example)")
+            return nil
+        }
+        if parts.query != nil {
+            report(
+                node,
+                "\"\(text)\" has a query (?…); remove it: Go driver options such as charset or parseTime mean nothing to mariadb-dump")
+            return nil
+        }
+        return text
     }
 
     /// A server URL with one of `schemes`; a password in it is refused so the file holds no secrets.

@@ -6,9 +6,11 @@ public enum IdentitySource: Sendable, Hashable {
     case vault(VaultSource)
     /// `type: canton`: a Splice validator's identities dump endpoint.
     case canton(CantonSource)
+    /// `type: azure-keyvault`: a Nuts 6 node's Azure Key Vault, whose keys cannot be exported.
+    case azureKeyVault(AzureKeyVaultSource)
 
     /// The `type` value of each case, in the order messages list them.
-    static let typeNames = ["fs", "vault", "canton"]
+    static let typeNames = ["fs", "vault", "canton", "azure-keyvault"]
 
     /// The `type` value, e.g. `fs`.
     public var typeName: String {
@@ -16,6 +18,7 @@ public enum IdentitySource: Sendable, Hashable {
         case .filesystem: "fs"
         case .vault: "vault"
         case .canton: "canton"
+        case .azureKeyVault: "azure-keyvault"
         }
     }
 }
@@ -33,6 +36,7 @@ extension IdentitySource: Codable {
         case "fs": self = .filesystem(directory: try container.decode(String.self, forKey: .directory))
         case "vault": self = .vault(try VaultSource(from: decoder))
         case "canton": self = .canton(try CantonSource(from: decoder))
+        case "azure-keyvault": self = .azureKeyVault(try AzureKeyVaultSource(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container,
@@ -49,6 +53,7 @@ extension IdentitySource: Codable {
         case .filesystem(let directory): try container.encode(directory, forKey: .directory)
         case .vault(let vault): try vault.encode(to: encoder)
         case .canton(let canton): try canton.encode(to: encoder)
+        case .azureKeyVault(let vault): try vault.encode(to: encoder)
         }
     }
 }

@@ -61,6 +61,8 @@ extension LifeboatConfiguration {
             "redis \(redis.url)" + (redis.tls ? " (TLS)" : "")
         case .postgres(let postgres):
             "postgres " + postgres.databases.map(\.name).joined(separator: postgres.order == .sequential ? " then " : " and ")
+        case .mysql(let mysql):
+            "mysql \(mysql.url)"
         }
     }
 
@@ -69,6 +71,7 @@ extension LifeboatConfiguration {
         case .filesystem(let directory): "directory \(directory)"
         case .vault(let vault): "Vault \(vault.address) (KV v\(vault.kvVersion) at \(vault.prefix))"
         case .canton(let canton): "Canton validator \(canton.url)"
+        case .azureKeyVault(let vault): "Azure Key Vault \(vault.url) (non-exportable keys: no dumps)"
         }
     }
 

@@ -12,8 +12,11 @@ public struct NodeConfiguration: Sendable, Hashable {
     public enum Profile: String, Sendable, Hashable, Codable, CaseIterable {
         /// Any node: stores and keys only, no node-specific steps.
         case generic
-        /// A Nuts node (reprocess after restore, filesystem or Vault keys).
+        /// A Nuts 5 node (BBolt stores, reprocess after restore, filesystem or Vault keys).
         case nuts
+        /// A Nuts 6 node: DIDs and credentials in a SQL database (`sqlite.db` in the datadir
+        /// by default, or PostgreSQL/MySQL), keys in the filesystem, Vault or Azure Key Vault.
+        case nuts6
         /// A Canton / Splice validator (identities dump, ordered PostgreSQL backups).
         case canton
     }
@@ -30,7 +33,7 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var backups: BackupPlan?
     /// When identity dumps run, where the keys come from and whom they are encrypted to.
     public var identity: IdentityConfiguration?
-    /// The node software's version (`5.0` … `5.4` for Nuts), which decides profile steps.
+    /// The node software's version (`5.0` … `5.4` for Nuts, `6.0` … `6.2` for Nuts 6), which decides profile steps.
     public var version: String?
     /// How to stop, start and reach the node during a restore.
     public var control: NodeControl?
@@ -63,6 +66,12 @@ public struct NodeConfiguration: Sendable, Hashable {
         guard !path.hasPrefix("/"), let datadir else { return path }
         return ConfigValidator.joinPath(datadir, path)
     }
+}
+
+extension NodeConfiguration.Profile {
+    /// Whether the node is a Nuts node of either generation (the datadir layout and
+    /// `vcr/trusted_issuers.yaml` side file they share).
+    public var isNuts: Bool { self == .nuts || self == .nuts6 }
 }
 
 extension NodeConfiguration: Codable {

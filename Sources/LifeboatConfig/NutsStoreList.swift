@@ -45,6 +45,7 @@ public enum NutsStoreList {
     /// BBolt files (its copies follow the datadir's structure); a `dir` store covers what
     /// lies below it.
     public static func coverage(of node: NodeConfiguration) -> Coverage {
+        if node.profile == .nuts6 { return coverage6(of: node) }
         var coverage = Coverage()
         let needed = restoreFiles(version: node.version)
         var covered = Set<String>()
@@ -61,7 +62,7 @@ public enum NutsStoreList {
                 let relative = datadirRelative(path, node: node)
                 for file in needed where relative.isEmpty || file.hasPrefix(relative + "/") { covered.insert(file) }
                 if let reason = notRestored.first(where: { $0.path == relative })?.why { coverage.extra.append("\(path) (\(reason))") }
-            case .redis, .postgres:
+            case .redis, .postgres, .mysql:
                 continue
             }
         }
@@ -96,10 +97,14 @@ extension LifeboatConfiguration {
     /// covers, and listed ones the node rebuilds; one line each, naming node, file and remedy.
     public func storeListAdvice() -> [String] {
         var lines: [String] = []
-        for node in nodes where node.profile == .nuts && !node.stores.isEmpty {
+        for node in nodes where node.profile.isNuts && !node.stores.isEmpty {
             let coverage = NutsStoreList.coverage(of: node)
-            let release = node.version.map { "Nuts \($0)" } ?? "every Nuts 5 release (no version given)"
+            let release = NutsStoreList.releaseText(node)
             for file in coverage.lacking {
+                if node.profile == .nuts6 {
+                    lines.append("node \(node.name): no store covers \(file), which \(release) needs restored; \(NutsStoreList.sqlRemedy)")
+                    continue
+                }
                 lines.append(
                     "node \(node.name): no store covers \(file), which \(release) needs restored; add it to stores (a BBolt file through the node's shelf: {type: shelf, directory: <storage.bbolt.backup.directory>})"
                 )

@@ -17,9 +17,11 @@ public enum StoreConfiguration: Sendable, Hashable {
     case redis(RedisStore)
     /// `type: postgres`: one or more PostgreSQL databases.
     case postgres(PostgresStore)
+    /// `type: mysql`: a MySQL or MariaDB database.
+    case mysql(MySQLStore)
 
     /// The `type` value of each case, in the order messages list them.
-    static let typeNames = ["sqlite", "file", "dir", "shelf", "redis", "postgres"]
+    static let typeNames = ["sqlite", "file", "dir", "shelf", "redis", "postgres", "mysql"]
 
     /// The `type` value, e.g. `dir`.
     public var typeName: String {
@@ -30,6 +32,7 @@ public enum StoreConfiguration: Sendable, Hashable {
         case .shelf: "shelf"
         case .redis: "redis"
         case .postgres: "postgres"
+        case .mysql: "mysql"
         }
     }
 
@@ -38,7 +41,7 @@ public enum StoreConfiguration: Sendable, Hashable {
         switch self {
         case .sqlite(let path), .file(let path), .directory(let path): path
         case .shelf(let directory): directory
-        case .redis, .postgres: nil
+        case .redis, .postgres, .mysql: nil
         }
     }
 }
@@ -59,6 +62,7 @@ extension StoreConfiguration: Codable {
         case "shelf": self = .shelf(directory: try container.decode(String.self, forKey: .directory))
         case "redis": self = .redis(try RedisStore(from: decoder))
         case "postgres": self = .postgres(try PostgresStore(from: decoder))
+        case "mysql": self = .mysql(try MySQLStore(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container,
@@ -78,6 +82,8 @@ extension StoreConfiguration: Codable {
         case .redis(let store):
             try store.encode(to: encoder)
         case .postgres(let store):
+            try store.encode(to: encoder)
+        case .mysql(let store):
             try store.encode(to: encoder)
         }
     }

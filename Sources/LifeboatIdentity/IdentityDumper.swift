@@ -65,13 +65,19 @@ public struct IdentityDumper: Sendable {
             collected = try await VaultKeySource.collect(vault, client: httpClient, environment: environment, logger: logger)
         case .canton(let canton):
             collected = try await CantonIdentitiesSource.collect(canton, client: httpClient, environment: environment, logger: logger)
+        case .azureKeyVault(let vault):
+            // Never an empty dump that looks like a success: say why there is none and what protects the keys.
+            throw LifeboatError(
+                .unsupported,
+                "node \(node.name) keeps its private keys in Azure Key Vault \(vault.url), which the Nuts node creates non-exportable: no identity dump can hold them; \(vault.backupAdvice)"
+            )
         }
         guard !collected.keys.isEmpty else {
             let what =
                 switch identity.source {
                 case .filesystem: "holds no *_private.pem file"
                 case .vault: "has no entries under \(VaultKeyStore.folder)"
-                case .canton: "returned no keys"
+                case .canton, .azureKeyVault: "returned no keys"
                 }
             throw LifeboatError(
                 .notFound, "identity source \(collected.source) of node \(node.name) \(what); refusing to store an empty dump")

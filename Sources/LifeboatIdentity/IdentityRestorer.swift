@@ -67,6 +67,11 @@ public struct IdentityRestorer: Sendable {
             let store = try VaultKeyStore(source: vault, client: httpClient, environment: environment)
             try await store.checkToken()
             return try await restore(keys, to: store, force: force)
+        case .azureKeyVault(let vault):
+            throw LifeboatError(
+                .unsupported,
+                "node \(node.name) keeps its keys in Azure Key Vault \(vault.url), non-exportable: they are not restored from a dump but with Azure's key restore (az keyvault key restore) or by recovering the soft-deleted vault"
+            )
         case .canton:
             throw LifeboatError(
                 .unsupported,

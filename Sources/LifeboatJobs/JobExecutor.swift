@@ -84,12 +84,13 @@ public struct JobExecutor: Sendable {
         return (paths, inside ? datadir : "/")
     }
 
-    /// The streamed entries of a node's database stores: Redis RDB snapshots and PostgreSQL
-    /// custom-format dumps (in the declared order), each under its own prefix.
+    /// The streamed entries of a node's database stores: Redis RDB snapshots, PostgreSQL
+    /// custom-format dumps and MySQL dumps (in the declared order), each under its own prefix.
     static func databaseEntries(_ node: NodeConfiguration) async throws -> [StreamEntry] {
         var entries: [StreamEntry] = []
         var redisCount = 0
         var postgresCount = 0
+        var mysqlCount = 0
         for store in node.stores {
             switch store {
             case .redis(let redis):
@@ -100,6 +101,10 @@ public struct JobExecutor: Sendable {
                 let prefix = postgresCount == 0 ? "postgres" : "postgres-\(postgresCount + 1)"
                 postgresCount += 1
                 entries += try await PostgresStoreClient(store: postgres).backupEntries(prefix: prefix)
+            case .mysql(let mysql):
+                let prefix = mysqlCount == 0 ? "mysql" : "mysql-\(mysqlCount + 1)"
+                mysqlCount += 1
+                entries += try await MySQLStoreClient(store: mysql).backupEntries(prefix: prefix)
             default:
                 continue
             }

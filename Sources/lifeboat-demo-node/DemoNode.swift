@@ -34,8 +34,11 @@ struct DemoNode: AsyncParsableCommand {
     @Option(name: .customLong("nuts-version"), help: "The Nuts release imitated: 5.0, 5.3 or 5.4 (store files and reprocess needs).")
     var nutsVersion = NutsVersion.v5_4
 
-    @Option(help: "nuts or canton.")
+    @Option(help: "nuts (Nuts 5), nuts6 (Nuts 6: sqlite.db in the datadir) or canton.")
     var profile = NodeProfile.nuts
+
+    @Option(name: .customLong("nuts6-version"), help: "nuts6: the Nuts 6 release reported in the diagnostics, e.g. 6.1.")
+    var nuts6Version = "6.1"
 
     @Option(
         name: .customLong("store-format"),
@@ -108,6 +111,17 @@ struct DemoNode: AsyncParsableCommand {
             stores = node.stores.shelfStores
             write = { try node.write(tick: $0) }
             close = { node.stores.close() }
+            diagnostics = { try node.diagnostics() }
+        case .nuts6:
+            if storeFormat != .sqlite || shelfDirectory != nil {
+                throw ValidationError(
+                    "--store-format and --shelf-dir are for the nuts profile; nuts6 keeps its DIDs and credentials in sqlite.db")
+            }
+            let node = try Nuts6Node(datadir: datadir, version: nuts6Version, workload: workload, seed: seedTransactions)
+            node.addRoutes(to: router)
+            stores = []
+            write = { try node.write(tick: $0) }
+            close = { node.close() }
             diagnostics = { try node.diagnostics() }
         case .canton:
             guard let token, !token.isEmpty else {

@@ -14,7 +14,7 @@ import Testing
     static let bare: [String] = ["coreutils", "grep", "bash"]
     static let testPackages = [
         "libzstd-dev", "libsqlite3-dev", "sqlite3", "age", "procps", "curl", "python3", "python3-venv", "redis-server",
-        "postgresql", "chromium", "chromium-driver",
+        "postgresql", "mariadb-server", "mariadb-client", "chromium", "chromium-driver",
     ]
 
     struct Machine {

@@ -95,6 +95,38 @@ import Testing
         #expect(warnings.contains { $0.contains("vcr/credentials.db") && $0.contains("need not be backed up") })
     }
 
+    /// A Nuts 6 node without its SQL database (Nuts 6 storage docs: `sqlite.db` in the datadir
+    /// by default, or the server `storage.sql.connection` names): valid, with one warning; a
+    /// `mysql` store covers it, and a Go-driver DSN with a password is refused without echoing it.
+    @Test func configCheckWarnsAboutANuts6NodeWithoutItsSQLDatabase() throws {
+        let dir = try TemporaryDirectory(prefix: "lifeboat-config")
+        defer { dir.remove() }
+        let file = dir.appending("lifeboat.yaml")
+        func check(_ stores: String) throws -> CLI.Result {
+            try """
+            repositories:
+              primary: {url: /srv/repo, password_file: /etc/pass}
+            nodes:
+              - name: nuts-6
+                profile: nuts6
+                version: "6.2"
+                datadir: /var/lib/nuts
+                stores: [\(stores)]
+                backups: {cron: "0 * * * *", max: 3, repositories: [primary]}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            return try cli.run(["config", "check", "--quiet", file])
+        }
+        let lacking = try check("{type: file, path: vcr/trusted_issuers.yaml}")
+        #expect(lacking.status == 0, "\(lacking.stderr)")
+        let warnings = lacking.stderr.split(separator: "\n").filter { $0.hasPrefix("lifeboat: warning: ") }
+        #expect(warnings.count == 1 && warnings[0].contains("nuts-6") && warnings[0].contains("sqlite.db"), "\(lacking.stderr)")
+        #expect(warnings.first?.contains("Nuts 6.2") == true)
+        let covered = try check("{type: mysql, url: \"mysql://nuts@db:3306/nuts\"}, {type: file, path: vcr/trusted_issuers.yaml}")
+        #expect(covered.status == 0 && !covered.stderr.contains("warning"), "\(covered.stderr)")
+        let dsn = try check("{type: mysql, url: \"mysql://nuts:hunter2@tcp(db:3306)/nuts\"}")
+        #expect(dsn.status == 64 && dsn.stderr.contains("Go driver's DSN") && !dsn.stderr.contains("hunter2"), "\(dsn.stderr)")
+    }
+
     /// A BBolt file listed as a plain store is refused, pointing to the shelf; the same
     /// datadir listed through a shelf, or a real SQLite file, passes.
     @Test func configCheckRefusesABBoltFileListedAsAPlainStore() throws {

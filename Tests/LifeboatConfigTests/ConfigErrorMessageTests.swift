@@ -109,7 +109,7 @@ import Testing
                 password_file: ""
             """
         #expect(
-            failure(yaml) == #"lifeboat.yaml:3: nodes[0].profile: "nutz" is not a profile (expected one of: generic, nuts, canton)"#)
+            failure(yaml) == #"lifeboat.yaml:3: nodes[0].profile: "nutz" is not a profile (expected one of: generic, nuts, nuts6, canton)"#)
     }
 
     @Test func syntaxErrorCarriesItsLine() throws {

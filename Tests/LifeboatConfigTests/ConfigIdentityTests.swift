@@ -134,7 +134,7 @@ import Testing
     @Test func unknownSourceType() {
         #expect(
             failure(Self.yaml(source: "        type: hsm"))
-                == #"lifeboat.yaml:12: nodes[0].identity.source.type: "hsm" is not an identity source type (expected one of: fs, vault, canton)"#
+                == #"lifeboat.yaml:12: nodes[0].identity.source.type: "hsm" is not an identity source type (expected one of: fs, vault, canton, azure-keyvault)"#
         )
     }
 
@@ -142,7 +142,7 @@ import Testing
         let yaml = Self.yaml(source: "").replacingOccurrences(of: "      source:\n", with: "")
         #expect(
             failure(yaml)
-                == #"lifeboat.yaml:6: nodes[0].identity: missing required key "source" ({type: fs, directory: crypto}, or type vault or canton)"#
+                == #"lifeboat.yaml:6: nodes[0].identity: missing required key "source" ({type: fs, directory: crypto}, or type vault, canton or azure-keyvault)"#
         )
     }
 

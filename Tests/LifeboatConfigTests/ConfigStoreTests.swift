@@ -68,15 +68,15 @@ import Testing
 
     @Test func unknownType() {
         #expect(
-            failure(Self.yaml(stores: "      - {type: mysql, url: mysql://db}"))
-                == #"lifeboat.yaml:7: nodes[0].stores[0].type: "mysql" is not a store type (expected one of: sqlite, file, dir, shelf, redis, postgres)"#
+            failure(Self.yaml(stores: "      - {type: mongodb, url: mongodb://db}"))
+                == #"lifeboat.yaml:7: nodes[0].stores[0].type: "mongodb" is not a store type (expected one of: sqlite, file, dir, shelf, redis, postgres, mysql)"#
         )
     }
 
     @Test func missingType() {
         #expect(
             failure(Self.yaml(stores: "      - {path: data.db}"))
-                == #"lifeboat.yaml:7: nodes[0].stores[0]: missing required key "type" (one of: sqlite, file, dir, shelf, redis, postgres)"#
+                == #"lifeboat.yaml:7: nodes[0].stores[0]: missing required key "type" (one of: sqlite, file, dir, shelf, redis, postgres, mysql)"#
         )
     }
 

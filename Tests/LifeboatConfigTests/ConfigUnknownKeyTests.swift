@@ -39,6 +39,11 @@ import Testing
             yaml: minimal(replacingLine: 9, with: "      - type: postgres\n        url: postgres://db/app\n        tls: true")
                 .replacingOccurrences(of: "        path: data.db\n", with: ""),
             expected: #"lifeboat.yaml:11: nodes[0].stores[0]: unknown key "tls" (expected one of: type, url, databases, order)"#),
+        // The mysql store's keys: a URL (user, server, database) and the password file.
+        Case(
+            yaml: minimal(replacingLine: 9, with: "      - type: mysql\n        url: mysql://nuts@db:3306/nuts\n        database: nuts")
+                .replacingOccurrences(of: "        path: data.db\n", with: ""),
+            expected: #"lifeboat.yaml:11: nodes[0].stores[0]: unknown key "database" (expected one of: type, url, password_file)"#),
         Case(
             yaml: minimal(replacingLine: 13, with: "      max: 3\n      retain: 5"),
             expected:
@@ -70,6 +75,13 @@ import Testing
                 + "\n    identity:\n      interval: 24h\n      max: 14\n      repositories: [primary]\n      source:\n        type: canton\n        url: https://validator\n        oauth: {token_url: https://auth/token, client_id: c, client_secret_file: /s, scope: x}\n      recipients: [\(recipient)]\n",
             expected:
                 #"lifeboat.yaml:22: nodes[0].identity.source.oauth: unknown key "scope" (expected one of: token_url, client_id, client_secret_file, audience)"#
+        ),
+        // Azure Key Vault: the node's crypto.azurekv.url (Nuts 6 server options) is all there is to name.
+        Case(
+            yaml: minimalYAML.replacingOccurrences(of: "    datadir:", with: "    profile: nuts6\n    datadir:")
+                + "\n    identity:\n      interval: 24h\n      max: 14\n      repositories: [primary]\n      source:\n        type: azure-keyvault\n        url: https://nuts-keys.vault.azure.net/\n        hsm: true\n      recipients: [\(recipient)]\n",
+            expected:
+                #"lifeboat.yaml:23: nodes[0].identity.source: unknown key "hsm" (expected one of: type, url)"#
         ),
     ]
 

@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatConfig
+import LifeboatCore
 import LifeboatTestSupport
 import Testing
 
@@ -46,5 +47,43 @@ import Testing
         try FileManager.default.createDirectory(atPath: shelf + "/vdr", withIntermediateDirectories: true)
         try Data("bolt".utf8).write(to: URL(fileURLWithPath: shelf + "/vdr/didstore.db"))
         #expect(Doctor.storeList(node).isEmpty)
+    }
+}
+
+/// The doctor on Nuts 6 nodes: the SQL database the restore needs, and keys held in Azure Key
+/// Vault, which the Nuts 6 storage documentation says are non-exportable.
+@Suite struct DoctorNuts6Tests {
+    static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+    @Test func aNuts6NodeWithoutItsSQLDatabaseIsAnError() {
+        let lacking = NodeConfiguration(
+            name: "nuts-6", profile: .nuts6, datadir: "/var/lib/nuts", stores: [.file(path: "vcr/trusted_issuers.yaml")], version: "6.0")
+        let findings = Doctor.storeList(lacking)
+        #expect(findings.map(\.check) == ["store-missing"], "\(findings)")
+        #expect(findings.first?.message.contains("sqlite.db") == true && findings.first?.message.contains("Nuts 6.0") == true)
+        #expect(findings.first?.remedy.contains("{type: sqlite, path: sqlite.db}") == true)
+        let mysql = NodeConfiguration(
+            name: "nuts-6", profile: .nuts6, datadir: "/var/lib/nuts", stores: [.mysql(MySQLStore(url: "mysql://nuts@db/nuts"))])
+        #expect(Doctor.storeList(mysql).isEmpty)
+    }
+
+    @Test func azureKeyVaultKeysNameTheBackupToRelyOn() throws {
+        let plan = BackupPlan(schedule: try Schedule(parsing: "24h"), max: 14, repositories: ["primary"])
+        let vault = "https://nuts-keys.vault.azure.net/"
+        let node = NodeConfiguration(
+            name: "nuts-6", profile: .nuts6, datadir: "/var/lib/nuts", stores: [.sqlite(path: "sqlite.db")],
+            identity: IdentityConfiguration(
+                plan: plan, source: .azureKeyVault(AzureKeyVaultSource(url: vault)), recipients: [Self.recipient]))
+        let findings = Doctor.keyStore(node)
+        #expect(findings.count == 1)
+        let finding = findings.first
+        #expect(finding?.check == "identity-non-exportable" && finding?.severity == .warning)
+        #expect(finding?.message.contains("non-exportable") == true && finding?.message.contains(vault) == true)
+        #expect(finding?.remedy.contains("soft-delete and purge protection") == true)
+        #expect(finding?.remedy.contains("az keyvault key backup") == true)
+        #expect(!Doctor.dumpsIdentity(node))
+        var fs = node
+        fs.identity?.source = .filesystem(directory: "crypto")
+        #expect(Doctor.keyStore(fs).isEmpty && Doctor.dumpsIdentity(fs))
     }
 }

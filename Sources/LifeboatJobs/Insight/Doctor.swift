@@ -72,6 +72,7 @@ public enum Doctor {
             findings += try await schedules(daemon, node: n, now: now)
             findings += try await participantIdentifiers(daemon, node: n)
             findings += storeList(n)
+            findings += keyStore(n)
             findings += await probes.health(n)
         }
         let sizes = try await Sizing.report(daemon, node: node)
@@ -127,17 +128,19 @@ public enum Doctor {
     /// restore needs and nothing captures is an error, one the node rebuilds a warning; a
     /// shelf must hold a copy of each needed store.
     static func storeList(_ node: NodeConfiguration) -> [DoctorFinding] {
-        guard node.profile == .nuts, !node.stores.isEmpty else { return [] }
+        guard node.profile.isNuts, !node.stores.isEmpty else { return [] }
         let coverage = NutsStoreList.coverage(of: node)
-        let release = node.version.map { "Nuts \($0)" } ?? "every Nuts 5 release"
+        let release = NutsStoreList.releaseText(node)
+        let nuts6 = node.profile == .nuts6
         var out: [DoctorFinding] = []
         for file in coverage.lacking {
             out.append(
                 DoctorFinding(
                     .error, node: node.name, check: "store-missing",
                     message: "no store of \(node.name) captures \(file), which \(release) needs restored",
-                    remedy:
-                        "Add \(file) to the node's stores (a BBolt file through the node's shelf), or a restore leaves the node without it."
+                    remedy: nuts6
+                        ? "Add {type: sqlite, path: \(NutsStoreList.sqliteFile)} to the node's stores, or a postgres or mysql store for the server storage.sql.connection names; a restore without it leaves the node without its DIDs and credentials."
+                        : "Add \(file) to the node's stores (a BBolt file through the node's shelf), or a restore leaves the node without it."
                 ))
         }
         for file in coverage.extra {
@@ -159,7 +162,7 @@ public enum Doctor {
                     ))
                 continue
             }
-            for file in NutsStoreList.restoreFiles(version: node.version)
+            for file in nuts6 ? NutsStoreList.didNutsFiles : NutsStoreList.restoreFiles(version: node.version)
             where !FileManager.default.fileExists(atPath: shelf + "/" + file) {
                 out.append(
                     DoctorFinding(
@@ -179,7 +182,7 @@ public enum Doctor {
         let name = node.name
         var lastSuccess: [JobKind: Date] = [:]
         var periods: [JobKind: TimeInterval] = [:]
-        for kind in Scheduler.scheduledKinds {
+        for kind in Scheduler.scheduledKinds where kind != .identity || dumpsIdentity(node) {
             let schedule = try await daemon.scheduler.schedule(node: name, kind: kind)
             let last = try await daemon.catalog.lastJob(node: name, kind: kind)
             let success = try await daemon.catalog.lastJob(node: name, kind: kind, state: .completed)

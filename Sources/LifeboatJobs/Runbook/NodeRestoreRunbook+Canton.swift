@@ -110,8 +110,12 @@ extension NodeRestoreRunbook {
     func restoreDatabases(_ record: SnapshotRecord) async throws -> [String] {
         var restored: [String] = []
         var postgresIndex = 0
+        var mysqlIndex = 0
         for store in node.stores {
             switch store {
+            case .mysql(let mysql):
+                mysqlIndex += 1
+                restored.append(try await restoreMySQL(mysql, index: mysqlIndex, record: record))
             case .postgres(let postgres):
                 let prefix = postgresIndex == 0 ? "postgres" : "postgres-\(postgresIndex + 1)"
                 postgresIndex += 1

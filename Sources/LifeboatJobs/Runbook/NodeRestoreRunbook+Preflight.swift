@@ -46,7 +46,7 @@ extension NodeRestoreRunbook {
         let directories = (searchPath ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
         return tools.uniquedInOrder().filter { tool in
             !directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/" + tool) }
-        }
+        } + missingMySQLClient(node)
     }
 
     /// Decrypts the identity dump with the identity file given, in memory, so a wrong file

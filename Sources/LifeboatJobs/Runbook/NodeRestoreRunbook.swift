@@ -124,7 +124,7 @@ struct NodeRestoreRunbook: Sendable {
             node.stores.contains { if case .redis = $0 { true } else { false } }
             ? "; Redis: stop the server, put the backup's RDB in its data directory, start it and compare its key count" : ""
         add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote + redisNote)
-        add("restore-side-files", node.profile == .nuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
+        add("restore-side-files", node.profile.isNuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
         add("restore-keys", restoreKeysDescription)
         add("start", "start the node (\(controller.startDescription ?? "not configured"))")
         add("wait-healthy", client.map { "wait until \($0.base)/status answers 200" } ?? "no control.url: cannot check the node")
@@ -183,6 +183,7 @@ struct NodeRestoreRunbook: Sendable {
             }
             _ = try await checkIdentityDump()
             let redisPlans = try await planRedis(record)
+            try checkMySQLDumps(record)
             tracker.done(
                 notes.isEmpty ? "done" : "warning",
                 notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
@@ -257,7 +258,7 @@ struct NodeRestoreRunbook: Sendable {
             tracker.done("done", "restored \(restoredText)")
 
             try await tracker.begin("restore-side-files")
-            if node.profile == .nuts {
+            if node.profile.isNuts {
                 let issuers = "vcr/trusted_issuers.yaml"
                 if fm.fileExists(atPath: datadir + "/" + issuers) {
                     tracker.done("done", "\(issuers) restored from the backup")
