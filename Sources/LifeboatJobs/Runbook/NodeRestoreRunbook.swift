@@ -133,7 +133,8 @@ struct NodeRestoreRunbook: Sendable {
         return steps
     }
 
-    /// Runs the steps; `report` is told of each step as it starts. Throws at the first failed
+    /// Runs the steps; `report` is told of each step as it starts and of its outcome as the
+    /// next starts (the last one's is in the steps returned). Throws at the first failed
     /// step, naming it; the rollback copy is then left in place for `--rollback`.
     func run(job: JobID, report: @Sendable (Int, RunbookStep) async -> Void, progress: any ProgressReporter) async throws -> [RunbookStep] {
         guard let datadir = node.datadir else {
@@ -146,6 +147,8 @@ struct NodeRestoreRunbook: Sendable {
         let fm = FileManager.default
         var index = 0
         func begin(_ id: String) async {
+            // The step before has its outcome now: report it as the next one starts.
+            if !["planned", "running"].contains(steps[index].status) { await report(index, steps[index]) }
             index = steps.firstIndex { $0.id == id } ?? index
             steps[index].status = "running"
             await report(index, steps[index])

@@ -42,11 +42,12 @@ enum ConsoleAssets {
         @media (max-width: 600px) { main { padding: 8px; } header .who { margin-left: 0; } th, td { padding: 4px; font-size: 0.95em; } }
         """
 
-    /// `/console/console.js`: polls job status for live indicators; everything works without it.
+    /// `/console/console.js`: polls job status for live indicators and runbook steps; everything works without it.
     static let js = """
         (function () {
           "use strict";
           var finished = ["Completed", "Failed", "PartiallyFailed", "Cancelled"];
+          var tones = { done: "ok", failed: "bad", running: "busy", warning: "busy" };
           function text(el, sel, value) { var t = el.querySelector(sel); if (t) { t.textContent = value; } }
           function when(iso) { return iso ? iso.replace("T", " ").replace(/\\.\\d+/, "").replace("Z", " UTC") : "—"; }
           function poll(el) {
@@ -66,6 +67,19 @@ enum ConsoleAssets {
                 if (bar) { if (pct === null) { bar.removeAttribute("value"); } else { bar.value = pct; } }
                 text(el, ".js-percent", pct === null ? "" : Math.round(pct) + " %");
                 text(el, ".js-error", job.error && job.state !== "Completed" ? "Reason: " + job.error : "");
+                (job.steps || []).forEach(function (step, i) {
+                  var row = el.querySelector('tr[data-step="' + i + '"]');
+                  if (!row) { return; }
+                  row.setAttribute("data-status", step.status);
+                  var badge = row.querySelector(".js-step-status");
+                  if (badge) {
+                    badge.textContent = step.status;
+                    badge.className = "badge js-step-status " + (tones[step.status] || "");
+                  }
+                  text(row, ".js-step-message", step.message || "");
+                  text(row, ".js-step-started", when(step.startedAt));
+                  text(row, ".js-step-ended", when(step.endedAt));
+                });
                 el.setAttribute("data-state", job.state);
                 if (finished.indexOf(job.state) < 0) { setTimeout(function () { poll(el); }, 700); }
               })
