@@ -104,7 +104,8 @@ public enum RedisEntryRestore {
             }
             if !force {
                 throw LifeboatError(
-                    .invalidArgument, "\(path) already exists; pass --force (API: \"force\": true) to replace it, with the Redis server that uses it stopped")
+                    .invalidArgument,
+                    "\(path) already exists; pass --force (API: \"force\": true) to replace it, with the Redis server that uses it stopped")
             }
         }
         if let server {
@@ -122,7 +123,8 @@ public enum RedisEntryRestore {
         } catch {
             throw LifeboatError(.io, "cannot create the directory \(directory): \(error.localizedDescription)")
         }
-        let bytes = try await RedisStoreClient.writeDump(from: repository, snapshot: record, prefix: entry, into: directory, fileName: fileName)
+        let bytes = try await RedisStoreClient.writeDump(
+            from: repository, snapshot: record, prefix: entry, into: directory, fileName: fileName)
         var notes: [String] = []
         if fm.fileExists(atPath: directory + "/appendonlydir") {
             notes.append(

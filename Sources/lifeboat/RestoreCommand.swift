@@ -33,12 +33,15 @@ struct RestoreCommand: AsyncParsableCommand {
             valueName: "ENTRY"))
     var redis: String?
 
-    @Option(name: .customLong("redis-file"), help: ArgumentHelp("With --redis: the RDB's file name (the server's dbfilename).", valueName: "NAME"))
+    @Option(
+        name: .customLong("redis-file"),
+        help: ArgumentHelp("With --redis: the RDB's file name (the server's dbfilename).", valueName: "NAME"))
     var redisFile = "dump.rdb"
 
     @Option(
         name: .customLong("redis-url"),
-        help: ArgumentHelp("With --redis: refuse while a Redis server answers at this URL (it would overwrite the file on shutdown).", valueName: "URL"))
+        help: ArgumentHelp(
+            "With --redis: refuse while a Redis server answers at this URL (it would overwrite the file on shutdown).", valueName: "URL"))
     var redisURL: String?
 
     func validate() throws {
@@ -114,7 +117,8 @@ struct RestoreCommand: AsyncParsableCommand {
         if options.json {
             try Output.json(
                 RedisJSONResult(
-                    snapshotId: record.id.hex, entry: entry, path: result.path, bytes: result.bytes, capturedAt: ISO8601.format(result.capturedAt),
+                    snapshotId: record.id.hex, entry: entry, path: result.path, bytes: result.bytes,
+                    capturedAt: ISO8601.format(result.capturedAt),
                     keysBefore: result.keysBefore, keysAfter: result.keysAfter, notes: result.notes))
         } else if !options.quiet {
             let keys = result.keysBefore == result.keysAfter ? "\(result.keysBefore)" : "\(result.keysBefore)–\(result.keysAfter)"

@@ -30,7 +30,9 @@ import Testing
             }
         }
         _ = try await Self.backUp(h)
-        for (browser, token, role) in [(viewer, DaemonHarness.viewerToken, "viewer"), (operatorBrowser, DaemonHarness.operatorToken, "operator")] {
+        for (browser, token, role) in [
+            (viewer, DaemonHarness.viewerToken, "viewer"), (operatorBrowser, DaemonHarness.operatorToken, "operator"),
+        ] {
             _ = try await browser.signIn(token)
             let page = try await browser.request(.GET, "/nodes/n1/backups")
             #expect(page.status == 200)
@@ -135,7 +137,10 @@ import Testing
         #expect(steps.count == 11)
         #expect(steps.first?["status"] as? String == "failed")
         #expect((steps.first?["message"] as? String)?.contains("abcdef") == true, "\(steps[0])")
-        #expect(steps.dropFirst().allSatisfy { $0["status"] as? String == "skipped" && $0["message"] as? String == "not run: step check failed" })
+        #expect(
+            steps.dropFirst().allSatisfy {
+                $0["status"] as? String == "skipped" && $0["message"] as? String == "not run: step check failed"
+            })
     }
 
     /// A backup's page shows when each store was captured: the live SQLite capture, the

@@ -83,19 +83,24 @@ import Testing
         _ = try await RedisRunbookTests.cli(port, ["FLUSHALL"])
 
         // An entry the backup does not hold is named before any job is queued.
-        let missing = try await h.call(.POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "redis-2", "target": "\#(h.dir.appending("r2"))"}"#)
+        let missing = try await h.call(
+            .POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "redis-2", "target": "\#(h.dir.appending("r2"))"}"#)
         #expect(missing.status == 404, "\(missing.text)")
         let problem = (missing.json as? [String: Any]) ?? [:]
         #expect(problem["field"] as? String == "redis")
-        #expect((problem["detail"] as? String)?.contains("holds no Redis entry redis-2/dump.rdb (its Redis entries: redis)") == true, "\(problem)")
-        let badName = try await h.call(.POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "cache", "target": "\#(h.dir.appending("r2"))"}"#)
+        #expect(
+            (problem["detail"] as? String)?.contains("holds no Redis entry redis-2/dump.rdb (its Redis entries: redis)") == true,
+            "\(problem)")
+        let badName = try await h.call(
+            .POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "cache", "target": "\#(h.dir.appending("r2"))"}"#)
         #expect(badName.status == 422 && (badName.json as? [String: Any])?["field"] as? String == "redis", "\(badName.text)")
         #expect(try await h.daemon.catalog.jobs(node: "cache-1", kind: .restore).isEmpty)
 
         // Into the running server's own directory: refused, the directory left as it was.
         let live = redisDir + "/data"
         let before = Self.sha(live + "/dump.rdb")
-        let refused = try await h.call(.POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "redis", "target": "\#(live)", "force": true}"#)
+        let refused = try await h.call(
+            .POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "redis", "target": "\#(live)", "force": true}"#)
         #expect(refused.status == 202, "\(refused.text)")
         let refusedJob = try await h.waitForJob(try #require((refused.json as? [String: Any])?["id"] as? Int64))
         #expect(refusedJob["state"] as? String == "Failed")
@@ -120,7 +125,8 @@ import Testing
         #expect((againJob["error"] as? String)?.contains("already exists; pass --force") == true, "\(againJob)")
         #expect(Self.sha(target + "/dump.rdb") == written)
         let named = try await h.call(
-            .POST, "/api/v1/nodes/cache-1/restores", body: #"{"redis": "redis", "redisFile": "cache.rdb", "target": "\#(target)", "force": true}"#)
+            .POST, "/api/v1/nodes/cache-1/restores",
+            body: #"{"redis": "redis", "redisFile": "cache.rdb", "target": "\#(target)", "force": true}"#)
         let namedJob = try await h.waitForJob(try #require((named.json as? [String: Any])?["id"] as? Int64))
         #expect(namedJob["state"] as? String == "Completed", "\(namedJob)")
         #expect(Self.sha(target + "/cache.rdb") == written)

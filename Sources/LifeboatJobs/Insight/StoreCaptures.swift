@@ -46,10 +46,13 @@ public enum StoreCaptures {
                 let prefix = NodeRestoreRunbook.redisPrefix(redisCount)
                 redisCount += 1
                 if let manifest = try? await RedisStoreClient.manifest(from: repository, snapshot: record, prefix: prefix) {
-                    let keys = manifest.keysBefore == manifest.keysAfter ? "\(manifest.keysBefore)" : "\(manifest.keysBefore)–\(manifest.keysAfter)"
+                    let keys =
+                        manifest.keysBefore == manifest.keysAfter
+                        ? "\(manifest.keysBefore)" : "\(manifest.keysBefore)–\(manifest.keysAfter)"
                     out.append(
                         StoreCapture(
-                            type: "redis", store: redis.url, entry: prefix + "/" + RedisStoreClient.dumpName, capturedAt: manifest.capturedAt,
+                            type: "redis", store: redis.url, entry: prefix + "/" + RedisStoreClient.dumpName,
+                            capturedAt: manifest.capturedAt,
                             method: "end of the RDB transfer (\(keys) keys)"))
                 } else {
                     out.append(missing("redis", redis.url, prefix + "/" + RedisStoreClient.dumpName))
@@ -74,7 +77,9 @@ public enum StoreCaptures {
         return out
     }
 
-    static func captures(of store: StoreConfiguration, path: String, entry: String, files: [(path: String, node: TreeNode)])
+    static func captures(
+        of store: StoreConfiguration, path: String, entry: String, files: [(path: String, node: TreeNode)]
+    )
         -> [StoreCapture]
     {
         let type = store.typeName
@@ -102,7 +107,9 @@ public enum StoreCaptures {
                     type: type, store: path, entry: entry, capturedAt: newest, method: "newest file modification (\(files.count) files)")
             ]
         default:
-            return [StoreCapture(type: type, store: path, entry: entry, capturedAt: modified(files[0].node), method: "file modification time")]
+            return [
+                StoreCapture(type: type, store: path, entry: entry, capturedAt: modified(files[0].node), method: "file modification time")
+            ]
         }
     }
 

@@ -11,7 +11,8 @@ extension Repository {
     ///     print(path, node.capturedAt ?? Date(timeIntervalSince1970: node.mtime))
     /// }
     /// ```
-    public func files(_ snapshot: SnapshotRecord, at paths: [String], limit: Int = 10_000) async throws -> [(path: String, node: TreeNode)] {
+    public func files(_ snapshot: SnapshotRecord, at paths: [String], limit: Int = 10_000) async throws -> [(path: String, node: TreeNode)]
+    {
         let index = try await loadIndex()
         let root = try await loadTree(snapshot.snapshot.tree, index: index)
         var out: [(path: String, node: TreeNode)] = []

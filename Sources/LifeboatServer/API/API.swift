@@ -186,7 +186,8 @@ struct API: Sendable {
         let snapshot = try Self.snapshotReference(body.snapshot, field: "snapshot")
         if let redis = body.redis, !RedisEntryRestore.isEntryName(redis) {
             throw Problem(
-                .unprocessableContent, "redis: \"\(Self.show(redis))\" is not a Redis entry; give redis, redis-2, … (one per Redis store, in order)",
+                .unprocessableContent,
+                "redis: \"\(Self.show(redis))\" is not a Redis entry; give redis, redis-2, … (one per Redis store, in order)",
                 field: "redis")
         }
         if let file = body.redisFile {
@@ -195,7 +196,8 @@ struct API: Sendable {
             }
             guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
                 throw Problem(
-                    .unprocessableContent, "redisFile: \"\(Self.show(file))\" must be a plain file name such as dump.rdb", field: "redisFile")
+                    .unprocessableContent, "redisFile: \"\(Self.show(file))\" must be a plain file name such as dump.rdb",
+                    field: "redisFile")
             }
         }
         return RestoreRequest(

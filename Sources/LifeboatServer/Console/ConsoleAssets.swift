@@ -50,6 +50,7 @@ enum ConsoleAssets {
           var tones = { done: "ok", failed: "bad", running: "busy", warning: "busy" };
           function text(el, sel, value) { var t = el.querySelector(sel); if (t) { t.textContent = value; } }
           function when(iso) { return iso ? iso.replace("T", " ").replace(/\\.\\d+/, "").replace("Z", " UTC") : "—"; }
+          function clock(iso) { return iso ? iso.slice(11, 19) + " UTC" : "—"; }
           function poll(el) {
             var id = el.getAttribute("data-job");
             fetch("/console/jobs/" + encodeURIComponent(id), { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -77,8 +78,8 @@ enum ConsoleAssets {
                     badge.className = "badge js-step-status " + (tones[step.status] || "");
                   }
                   text(row, ".js-step-message", step.message || "");
-                  text(row, ".js-step-started", when(step.startedAt));
-                  text(row, ".js-step-ended", when(step.endedAt));
+                  text(row, ".js-step-started", clock(step.startedAt));
+                  text(row, ".js-step-ended", clock(step.endedAt));
                 });
                 el.setAttribute("data-state", job.state);
                 if (finished.indexOf(job.state) < 0) { setTimeout(function () { poll(el); }, 700); }

@@ -69,7 +69,9 @@ extension Console {
             }
             let bad = ["Failed", "PartiallyFailed"].contains(job.state.rawValue)
             let snapshotCell: Markup =
-                snapshot.map { "<a href=\"\(base)/backups/\($0.id)\" title=\"When each store was captured\"><code>\($0.shortId)</code></a>" }
+                snapshot.map {
+                    "<a href=\"\(base)/backups/\($0.id)\" title=\"When each store was captured\"><code>\($0.shortId)</code></a>"
+                }
                 ?? "<code>\(job.snapshot.map { String($0.prefix(8)) } ?? "—")</code>"
             return """
                 <tr\(HTML(raw: bad ? " class=\"bad\"" : ""))><td><time datetime="\(ISO8601.format(job.createdAt))">\(Show.time(job.startedAt ?? job.createdAt))</time></td>

@@ -147,7 +147,7 @@ extension Console {
             """
             <tr data-step="\(i)" data-step-id="\(step.id)" data-status="\(step.status)"><td>\(i + 1)</td><th scope="row"><code>\(step.id)</code></th>
             <td>\(step.description)</td><td>\(Self.stepBadge(step.status))</td><td class="js-step-message">\(step.message ?? "")</td>
-            <td class="js-step-started">\(Show.time(step.startedAt))</td><td class="js-step-ended">\(Show.time(step.endedAt))</td></tr>
+            <td class="js-step-started">\(Show.clock(step.startedAt))</td><td class="js-step-ended">\(Show.clock(step.endedAt))</td></tr>
             """
         }
         let steps: Markup =
@@ -185,7 +185,8 @@ extension Console {
         var captures: [StoreCapture] = []
         for name in view.repositories {
             guard let repo = try? await daemon.repositories.repository(name),
-                let record = try await repo.snapshots().first(where: { $0.id.hex == view.id || $0.snapshot.origin?.snapshot.hex == view.id })
+                let record = try await repo.snapshots().first(where: { $0.id.hex == view.id || $0.snapshot.origin?.snapshot.hex == view.id }
+                )
             else { continue }
             captures = try await StoreCaptures.read(node: node, repository: repo, record: record)
             break
@@ -194,8 +195,9 @@ extension Console {
         let times = captures.compactMap(\.capturedAt)
         var spread: Markup = ""
         if times.count > 1, let first = times.min(), let last = times.max() {
+            let gap = last.timeIntervalSince(first)
             spread = """
-                <p class="note" id="capture-spread">The stores were captured up to \(Show.span(last.timeIntervalSince(first))) apart:
+                <p class="note" id="capture-spread">The stores were captured \(gap < 1 ? "within a second" : "up to \(Show.span(gap)) apart"):
                 from \(Show.time(first)) to \(Show.time(last)).</p>
                 """
         }
@@ -206,9 +208,10 @@ extension Console {
             """
         }
         var actions: [Markup] = []
-        if session.canAct { actions.append("<a href=\"\(base)/restore?snapshot=\(view.id)\">Restore the files into a directory</a> ") }
+        if session.canAct { actions.append("<a href=\"\(base)/restore?snapshot=\(view.id)\">Restore the files into a directory</a>") }
         if session.isAdmin {
-            actions.append("<a href=\"\(base)/node-restore?backup=\(view.id)\" id=\"plan-from-backup\">Plan a node restore from this backup</a>")
+            actions.append(
+                "<a href=\"\(base)/node-restore?backup=\(view.id)\" id=\"plan-from-backup\">Plan a node restore from this backup</a>")
         }
         let body: Markup = """
             \(tabs(node, current: "backups"))
@@ -221,7 +224,7 @@ extension Console {
             \(spread)
             <div class="scroll"><table id="captures"><thead><tr><th scope="col">Store</th><th scope="col">Type</th><th scope="col">Entry</th>
             <th scope="col">Captured</th><th scope="col">How the time was taken</th></tr></thead><tbody>\(rows)</tbody></table></div>
-            <p>\(actions.isEmpty ? ["<span class=\"hint\">Restoring needs the operator role; a node restore the admin role.</span>"] : actions)</p>
+            <p>\(actions.isEmpty ? ["<span class=\"hint\">Restoring needs the operator role; a node restore the admin role.</span>"] : actions.enumerated().map { i, a in i == 0 ? a : " · \(a)" })</p>
             """
         return ("Backup \(view.shortId) of \(node.name)", "", body)
     }
