@@ -80,7 +80,8 @@ import Testing
     /// in Chromium, from the backup's page with its stores' capture times, and watches every
     /// runbook step reach done on the job page, updated in place by the page's script.
     @Test(.timeLimit(.minutes(6))) func adminRestoresTheDemoNodeInChromium() async throws {
-        let s = try await NodeRestoreTests.setUp(version: "5.4")
+        // The node takes 3 s to start, so the steps before it are seen done while the job runs.
+        let s = try await NodeRestoreTests.setUp(version: "5.4", startDelay: 3)
         let h = s.harness
         do {
             try await restoreInChromium(s)

@@ -118,6 +118,10 @@ import Testing
         #expect(page.status == 200 && page.text.contains("data-state=\"Completed\""))
         #expect(page.text.components(separatedBy: "<tr data-step=").count - 1 == 11)
         #expect(page.text.contains("data-step-id=\"restore-stores\" data-status=\"done\""))
+        // A node restore not started yet: the table waits for the script to fill it.
+        let pending = try await h.daemon.catalog.createJob(node: "n1", kind: .restore, trigger: .api)
+        let waiting = try await admin.request(.GET, "/jobs/\(pending.id)")
+        #expect(waiting.text.contains("id=\"steps\"") && waiting.text.contains("js-no-steps"), "\(waiting.text)")
         // The live JSON the page polls carries the same steps.
         let live = try await admin.request(.GET, "/console/jobs/\(id)")
         #expect(live.text.contains("\"steps\":[") && live.text.contains("\"id\":\"verify\""))

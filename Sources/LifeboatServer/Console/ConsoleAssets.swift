@@ -51,6 +51,31 @@ enum ConsoleAssets {
           function text(el, sel, value) { var t = el.querySelector(sel); if (t) { t.textContent = value; } }
           function when(iso) { return iso ? iso.replace("T", " ").replace(/\\.\\d+/, "").replace("Z", " UTC") : "—"; }
           function clock(iso) { return iso ? iso.slice(11, 19) + " UTC" : "—"; }
+          function cell(row, tag, className) {
+            var c = document.createElement(tag);
+            if (className) { c.className = className; }
+            row.appendChild(c);
+            return c;
+          }
+          // A step the page did not list yet (it loaded before the job started): a row like the server's.
+          function stepRow(body, step, i) {
+            var placeholder = body.querySelector("tr.js-no-steps");
+            if (placeholder) { placeholder.remove(); }
+            var row = document.createElement("tr");
+            row.setAttribute("data-step", String(i));
+            row.setAttribute("data-step-id", step.id);
+            cell(row, "td").textContent = String(i + 1);
+            var name = cell(row, "th");
+            name.setAttribute("scope", "row");
+            name.appendChild(document.createElement("code")).textContent = step.id;
+            cell(row, "td").textContent = step.description;
+            cell(row, "td").appendChild(document.createElement("span")).className = "badge js-step-status";
+            cell(row, "td", "js-step-message");
+            cell(row, "td", "js-step-started");
+            cell(row, "td", "js-step-ended");
+            body.appendChild(row);
+            return row;
+          }
           function poll(el) {
             var id = el.getAttribute("data-job");
             fetch("/console/jobs/" + encodeURIComponent(id), { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -68,8 +93,10 @@ enum ConsoleAssets {
                 if (bar) { if (pct === null) { bar.removeAttribute("value"); } else { bar.value = pct; } }
                 text(el, ".js-percent", pct === null ? "" : Math.round(pct) + " %");
                 text(el, ".js-error", job.error && job.state !== "Completed" ? "Reason: " + job.error : "");
+                var body = el.querySelector("#steps tbody");
                 (job.steps || []).forEach(function (step, i) {
                   var row = el.querySelector('tr[data-step="' + i + '"]');
+                  if (!row && body) { row = stepRow(body, step, i); }
                   if (!row) { return; }
                   row.setAttribute("data-status", step.status);
                   var badge = row.querySelector(".js-step-status");

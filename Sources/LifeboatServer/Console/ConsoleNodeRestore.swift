@@ -150,14 +150,17 @@ extension Console {
             <td class="js-step-started">\(Show.clock(step.startedAt))</td><td class="js-step-ended">\(Show.clock(step.endedAt))</td></tr>
             """
         }
+        // A node restore lists its steps once it starts; until then the script fills the table.
+        let runsRunbook = job.kind == .restore && job.target == nil && !job.state.isFinished
+        let placeholder: Markup = "<tr class=\"js-no-steps\"><td colspan=\"7\">The steps appear when the job starts.</td></tr>"
         let steps: Markup =
-            rows.isEmpty
+            rows.isEmpty && !runsRunbook
             ? ""
             : """
             <h2 id="steps-heading">Runbook steps</h2>
             <div class="scroll"><table id="steps"><thead><tr><th scope="col">#</th><th scope="col">Step</th><th scope="col">What it does</th>
             <th scope="col">Status</th><th scope="col">Message</th><th scope="col">Started</th><th scope="col">Finished</th></tr></thead>
-            <tbody>\(rows)</tbody></table></div>
+            <tbody>\(rows.isEmpty ? [placeholder] : rows)</tbody></table></div>
             """
         let body: Markup = """
             <nav aria-label="Job" class="tabs"><a href="/">Nodes</a> › \(nodeLink) › job \(Int(view.id))</nav>
