@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LifeboatCore
+import LifeboatJobs
 import LifeboatProcess
 import LifeboatTestSupport
 import Testing
@@ -147,7 +148,18 @@ import Testing
 
     func checkCLI(_ h: DaemonHarness, port: Int, redisDir: String) async throws {
         for i in 0..<50 { _ = try await RedisRunbookTests.cli(port, ["SET", "key:\(i)", "value \(i)"]) }
+        let before = Date()
         try await RedisRunbookTests.backUp(h)
+        let after = Date()
+        // The backup's page lists the Redis store's capture: the end of its RDB transfer.
+        let repo = try await h.daemon.repositories.repository("primary")
+        let record = try await repo.findSnapshot("latest", node: "cache-1")
+        let node = try #require(h.daemon.configuration.node(named: "cache-1"))
+        let captures = try await StoreCaptures.read(node: node, repository: repo, record: record)
+        #expect(captures.map(\.type) == ["file", "redis"], "\(captures)")
+        let redis = try #require(captures.last)
+        #expect(redis.entry == "redis/dump.rdb" && redis.method == "end of the RDB transfer (50 keys)", "\(redis)")
+        #expect(redis.capturedAt.map { $0 >= before.addingTimeInterval(-1) && $0 <= after } == true, "\(redis)")
         let target = h.dir.appending("cli-redis")
         let base = ["restore", "latest", "--repo", h.repoPath, "--node", "cache-1"]
 
