@@ -69,6 +69,23 @@ enum CatalogSchema {
                     ALTER TABLE schedule_state ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT 0;
                     """)
         }
+        // v3: the steps of a job that runs a runbook (a node restore), each with its state and message.
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_step (
+                        job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL CHECK (position >= 0),
+                        step_id TEXT NOT NULL CHECK (step_id <> ''),
+                        description TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT,
+                        started_at DATETIME,
+                        ended_at DATETIME,
+                        PRIMARY KEY (job_id, position)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -68,15 +68,28 @@ public struct RedisStoreClient: Sendable {
                 .invalidArgument,
                 "Redis at \(connection.address) is running; stop it before restoring \(fileName), or it overwrites the file on shutdown")
         }
-        let manifest = try await self.manifest(from: repo, snapshot: snapshot, prefix: prefix)
+        let manifest = try await Self.manifest(from: repo, snapshot: snapshot, prefix: prefix)
+        try await Self.writeDump(from: repo, snapshot: snapshot, prefix: prefix, into: directory, fileName: fileName)
+        return manifest
+    }
+
+    /// Writes the snapshot's `PREFIX/dump.rdb` into `directory` as `fileName`: to a temporary
+    /// file first, checked against the backup's size and SHA-256, synced, then renamed over
+    /// `fileName`; on any failure the temporary file is removed and `fileName` left as it was.
+    /// Returns the bytes written. Checks no server: see ``restoreDump(from:snapshot:prefix:into:fileName:)``.
+    @discardableResult
+    public static func writeDump(
+        from repo: Repository, snapshot: SnapshotRecord, prefix: String = "redis", into directory: String, fileName: String = "dump.rdb"
+    ) async throws -> Int64 {
         let final = directory + "/" + fileName
         let temp = directory + "/.lifeboat-restore-" + fileName
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LifeboatError(.io, "cannot create \(temp): \(String(cString: strerror(errno)))")
         }
+        let bytes: Int64
         do {
-            try await repo.readFile(snapshot, path: prefix + "/" + Self.dumpName, to: fd)
+            bytes = try await repo.readFile(snapshot, path: prefix + "/" + Self.dumpName, to: fd)
             guard fsync(fd) == 0 else { throw LifeboatError(.io, "cannot sync \(temp): \(String(cString: strerror(errno)))") }
             close(fd)
         } catch {
@@ -89,7 +102,7 @@ public struct RedisStoreClient: Sendable {
             unlink(temp)
             throw LifeboatError(.io, "cannot move the restored RDB into place at \(final): \(reason)")
         }
-        return manifest
+        return bytes
     }
 
     /// Where a running server keeps its data: the directory, the RDB's file name, and the
@@ -106,6 +119,11 @@ public struct RedisStoreClient: Sendable {
 
     /// The manifest recorded with a backup.
     public func manifest(from repo: Repository, snapshot: SnapshotRecord, prefix: String = "redis") async throws -> RedisManifest {
+        try await Self.manifest(from: repo, snapshot: snapshot, prefix: prefix)
+    }
+
+    /// The manifest recorded with a backup (`PREFIX/redis.json`).
+    public static func manifest(from repo: Repository, snapshot: SnapshotRecord, prefix: String = "redis") async throws -> RedisManifest {
         let path = prefix + "/" + Self.manifestName
         return try StoreManifest.decode(RedisManifest.self, try await repo.readSmallFile(snapshot, path: path), path: path)
     }

@@ -201,12 +201,26 @@ public struct JobExecutor: Sendable {
         let runbook = NodeRestoreRunbook(
             node: node, request: request, repository: repo, repositoryName: name, identityRestore: identityRestore, catalog: catalog,
             logger: logger)
-        let steps = try await gate.with(name, exclusive: false) {
-            try await runbook.run(
-                job: job,
-                report: { index, step in await phase("step \(index + 1)/11 \(step.id): \(step.description)") },
-                progress: progress)
+        let recorder = RunbookStepRecorder(catalog: catalog, job: job, logger: logger)
+        let planned = try? await runbook.plan(snapshot: repo.findSnapshot(request.backup, node: node.name, kind: .state))
+        await recorder.start(planned ?? runbook.plan(snapshot: nil))
+        let steps: [RunbookStep]
+        do {
+            steps = try await gate.with(name, exclusive: false) {
+                try await runbook.run(
+                    job: job,
+                    report: { index, step in
+                        await recorder.update(index, step)
+                        let total = await recorder.count
+                        if step.status == "running" { await phase("step \(index + 1)/\(total) \(step.id): \(step.description)") }
+                    },
+                    progress: progress)
+            }
+        } catch {
+            await recorder.notRun(after: error)
+            throw error
         }
+        await recorder.finish(steps)
         let warnings = steps.filter { $0.status == "warning" }.compactMap(\.message)
         let record = try await repo.findSnapshot(request.backup, node: node.name, kind: .state)
         return JobOutcome(
@@ -297,11 +311,29 @@ public struct JobExecutor: Sendable {
 
     // MARK: Restore, verify, prune
 
+    /// The state backup a restore request names, looked up as its job will (for checks before it is queued).
+    public func restoreSnapshot(_ request: RestoreRequest) async throws -> SnapshotRecord {
+        let node = try node(named: request.node)
+        let repo = try await repositories.repository(await restoreRepository(request.repository, node: node))
+        return try await repo.findSnapshot(request.snapshot, node: node.name, kind: .state)
+    }
+
     func restore(_ request: RestoreRequest, progress: any ProgressReporter) async throws -> JobOutcome {
         let node = try node(named: request.node)
         let name = await restoreRepository(request.repository, node: node)
         let repo = try await repositories.repository(name)
         let record = try await repo.findSnapshot(request.snapshot, node: node.name, kind: .state)
+        if let entry = request.redis {
+            // Not into the directory of the node's own server while it runs: it overwrites the file on shutdown.
+            let result = try await gate.with(name, exclusive: false) {
+                try await RedisEntryRestore.restore(
+                    repository: repo, snapshot: record, entry: entry, directory: request.target, fileName: request.redisFile ?? "dump.rdb",
+                    force: request.force, server: RedisEntryRestore.store(of: node, entry: entry), onlyItsDirectory: true)
+            }
+            progress.report(ProgressEvent(phase: "redis", bytesDone: result.bytes, bytesTotal: result.bytes, filesDone: 1, filesTotal: 1))
+            return JobOutcome(
+                snapshot: record.id.hex, repositories: [name], message: result.notes.isEmpty ? nil : result.notes.joined(separator: "; "))
+        }
         var restoreOptions = RestoreOptions(target: request.target)
         restoreOptions.force = request.force
         let options = restoreOptions

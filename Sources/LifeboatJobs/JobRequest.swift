@@ -58,14 +58,23 @@ public struct RestoreRequest: Sendable, Hashable, Codable {
     public var target: String
     /// Whether a non-empty target may be written into.
     public var force: Bool
+    /// Restore only this Redis entry (`redis`, `redis-2`, …) as an RDB file into `target`.
+    public var redis: String?
+    /// The RDB's file name in `target` (the server's `dbfilename`); `dump.rdb` unless given.
+    public var redisFile: String?
 
     /// Creates a request.
-    public init(node: String, snapshot: String, repository: String? = nil, target: String, force: Bool = false) {
+    public init(
+        node: String, snapshot: String, repository: String? = nil, target: String, force: Bool = false, redis: String? = nil,
+        redisFile: String? = nil
+    ) {
         self.node = node
         self.snapshot = snapshot
         self.repository = repository
         self.target = target
         self.force = force
+        self.redis = redis
+        self.redisFile = redisFile
     }
 }
 

@@ -182,8 +182,10 @@ public actor JobRunner {
             running[queued.request.node]?.work = work
             let outcome = try await work.value
             if let e = reporter.take() {
+                // A runbook's phase names its step; the last progress event must not overwrite it.
                 try? await catalog.updateProgress(
-                    id, phase: e.phase, bytesDone: max(0, e.bytesDone), bytesTotal: e.bytesTotal > 0 ? max(e.bytesTotal, e.bytesDone) : nil)
+                    id, phase: keepPhase ? nil : e.phase, bytesDone: max(0, e.bytesDone),
+                    bytesTotal: e.bytesTotal > 0 ? max(e.bytesTotal, e.bytesDone) : nil)
             }
             if work.isCancelled {
                 final = try? await catalog.finish(id, state: .cancelled, error: "cancelled")

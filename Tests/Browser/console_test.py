@@ -7,6 +7,10 @@ Started by ConsoleBrowserTests.swift, which runs a daemon on a loopback port and
   LIFEBOAT_VIEWER_TOKEN   a viewer token
   LIFEBOAT_RESTORE_TARGET an absolute directory to restore into (must not exist yet)
   LIFEBOAT_ARTIFACTS      directory for screenshots
+With the argument node_restore it runs only the node restore flow, which needs instead:
+  LIFEBOAT_ADMIN_TOKEN    an admin token
+  LIFEBOAT_NODE           the node to restore (the demo node, killed and its datadir deleted)
+  LIFEBOAT_IDENTITY_FILE  the age identity file that decrypts the node's identity dumps
 Exits 0 when every step passed; prints the failing step otherwise.
 """
 import os
@@ -21,9 +25,13 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["LIFEBOAT_URL"]
-OPERATOR = os.environ["LIFEBOAT_OPERATOR_TOKEN"]
-VIEWER = os.environ["LIFEBOAT_VIEWER_TOKEN"]
-TARGET = os.environ["LIFEBOAT_RESTORE_TARGET"]
+OPERATOR = os.environ.get("LIFEBOAT_OPERATOR_TOKEN", "")
+VIEWER = os.environ.get("LIFEBOAT_VIEWER_TOKEN", "")
+TARGET = os.environ.get("LIFEBOAT_RESTORE_TARGET", "")
+ADMIN = os.environ.get("LIFEBOAT_ADMIN_TOKEN", "")
+NODE = os.environ.get("LIFEBOAT_NODE", "n1")
+IDENTITY_FILE = os.environ.get("LIFEBOAT_IDENTITY_FILE", "")
+FINISHED = ("Completed", "Failed", "PartiallyFailed", "Cancelled")
 ARTIFACTS = os.environ.get("LIFEBOAT_ARTIFACTS", ".build/test-artifacts/console")
 
 
@@ -193,8 +201,83 @@ def viewer_flow():
         driver.quit()
 
 
+def node_restore_flow():
+    driver = browser(1280, 1000)
+    try:
+        sign_in(driver, ADMIN)
+        driver.get(BASE + f"/nodes/{NODE}/backups")
+        # The backup's own page: when each store was captured.
+        driver.find_element(By.CSS_SELECTOR, "#history tbody tr a[href*='/backups/']").click()
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "captures")))
+        rows = driver.find_elements(By.CSS_SELECTOR, "#captures tbody tr")
+        assert len(rows) >= 4, [r.text for r in rows]
+        assert all("UTC" in r.text for r in rows), [r.text for r in rows]
+        assert "live SQLite snapshot" in driver.find_element(By.ID, "captures").text
+        shot(driver, "nr-01-backup-captures")
+
+        # Plan from this backup, with the latest identity dump and its identity file.
+        driver.find_element(By.ID, "plan-from-backup").click()
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "node-restore-plan-form")))
+        Select(driver.find_element(By.ID, "nr-dump")).select_by_value("latest")
+        field = driver.find_element(By.ID, "nr-identity-file")
+        field.clear()
+        field.send_keys(IDENTITY_FILE)
+        driver.find_element(By.ID, "plan-node-restore").click()
+        WebDriverWait(driver, 60).until(EC.presence_of_element_located((By.ID, "plan")))
+        planned = driver.find_elements(By.CSS_SELECTOR, "#plan tbody tr")
+        assert len(planned) == 11, [r.text for r in planned]
+        assert all("planned" in r.text for r in planned), [r.text for r in planned]
+        shot(driver, "nr-02-plan")
+
+        # Start it: the job page lists every step and the script updates them in place.
+        driver.find_element(By.ID, "start-node-restore").click()
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "steps")))
+        assert "/jobs/" in driver.current_url, driver.current_url
+        driver.execute_script("window.lifeboatNoReload = true;")
+        shot(driver, "nr-03-started")
+        # As for a page loaded before the job listed its steps: the script must add the rows itself.
+        assert driver.find_element(By.ID, "job-status").get_attribute("data-state") not in FINISHED
+        driver.execute_script("document.querySelectorAll('#steps tbody tr').forEach(function (r) { r.remove(); });")
+        seen = set()
+        done_while_running = set()
+        state = ""
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            state = driver.find_element(By.ID, "job-status").get_attribute("data-state")
+            for row in driver.find_elements(By.CSS_SELECTOR, "#steps tbody tr"):
+                seen.add((row.get_attribute("data-step-id"), row.get_attribute("data-status")))
+                if state == "Running" and row.get_attribute("data-status") == "done":
+                    done_while_running.add(row.get_attribute("data-step-id"))
+            if state in FINISHED:
+                break
+            time.sleep(0.2)
+        time.sleep(1)
+        assert driver.execute_script("return window.lifeboatNoReload === true;"), "the page was reloaded"
+        rows = driver.find_elements(By.CSS_SELECTOR, "#steps tbody tr")
+        assert len(rows) == 11, [r.text for r in rows]
+        final = {r.get_attribute("data-step-id"): r.get_attribute("data-status") for r in rows}
+        assert state == "Completed", f"{state}: {driver.find_element(By.ID, 'job-status').text}"
+        for step in ("check", "stage", "stop", "move-aside", "restore-stores", "restore-side-files", "restore-keys", "start",
+                     "wait-healthy", "verify"):
+            assert final.get(step) == "done", f"{step}: {final}"
+        for row in rows:
+            badge = row.find_element(By.CSS_SELECTOR, ".js-step-status").text
+            assert badge == row.get_attribute("data-status"), row.text
+        changed = [s for s in seen if final.get(s[0]) != s[1]]
+        assert changed, f"no step was seen before its final state: {sorted(seen)}"
+        # Each step's outcome shows while the later steps still run, not only at the end.
+        assert "check" in done_while_running, f"steps seen done while running: {sorted(done_while_running)}"
+        shot(driver, "nr-04-completed")
+    except Exception:
+        shot(driver, "node-restore-failure")
+        raise
+    finally:
+        driver.quit()
+
+
 if __name__ == "__main__":
-    for step in (operator_flow, viewer_flow):
+    flows = (node_restore_flow,) if sys.argv[1:] == ["node_restore"] else (operator_flow, viewer_flow)
+    for step in flows:
         try:
             step()
             print(f"ok {step.__name__}")

@@ -75,4 +75,70 @@ import Testing
         let shots = (try? FileManager.default.contentsOfDirectory(atPath: artifacts)) ?? []
         #expect(shots.filter { $0.hasSuffix(".png") }.count >= 9, "\(shots)")
     }
+
+    /// An admin plans and starts a node restore of the demo node (killed, its datadir gone)
+    /// in Chromium, from the backup's page with its stores' capture times, and watches every
+    /// runbook step reach done on the job page, updated in place by the page's script.
+    @Test(.timeLimit(.minutes(6))) func adminRestoresTheDemoNodeInChromium() async throws {
+        // The node takes 3 s to start, so the steps before it are seen done while the job runs.
+        let s = try await NodeRestoreTests.setUp(version: "5.4", startDelay: 3)
+        let h = s.harness
+        do {
+            try await restoreInChromium(s)
+        } catch {
+            NodeRestoreTests.stopRestarted(s.pidFile)
+            s.node.kill()
+            await h.stop()
+            throw error
+        }
+        NodeRestoreTests.stopRestarted(s.pidFile)
+        s.node.kill()
+        await h.stop()
+    }
+
+    func restoreInChromium(_ s: NodeRestoreTests.Setup) async throws {
+        let h = s.harness
+        _ = try await NodeRestoreTests.backUp(s)
+        s.node.kill()
+        try FileManager.default.removeItem(atPath: s.node.datadir)
+
+        let artifacts = Self.packageRoot.appendingPathComponent(".build/test-artifacts/console-node-restore").path
+        try? FileManager.default.removeItem(atPath: artifacts)
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let (status, text) = try await Self.runBrowser(
+            ["node_restore"],
+            environment: [
+                "LIFEBOAT_URL": "http://127.0.0.1:\(h.port)", "LIFEBOAT_ADMIN_TOKEN": DaemonHarness.adminToken, "LIFEBOAT_NODE": "nuts-1",
+                "LIFEBOAT_IDENTITY_FILE": s.identityFile, "LIFEBOAT_ARTIFACTS": artifacts,
+            ], log: h.dir.appending("browser-node-restore.log"))
+        #expect(status == 0, "browser test failed:\n\(text)")
+        #expect(text.contains("ok node_restore_flow"), "\(text)")
+        // The node really serves again, and the job the browser started recorded every step.
+        #expect(try LoopbackHTTP.request("GET", port: s.node.port, path: "/status").status == 200)
+        let job = try #require(try await h.daemon.catalog.jobs(node: "nuts-1", kind: .restore).first)
+        #expect(job.state == .completed && job.triggerDetail == "console, token root", "\(job)")
+        let steps = try await h.daemon.catalog.steps(job.id)
+        #expect(steps.count == 11 && steps.filter { $0.status == "done" }.count >= 10, "\(steps)")
+        let shots = (try? FileManager.default.contentsOfDirectory(atPath: artifacts)) ?? []
+        #expect(shots.filter { $0.hasPrefix("nr-") && $0.hasSuffix(".png") }.count == 4, "\(shots)")
+    }
+
+    /// Runs Tests/Browser/console_test.py with `arguments` and `environment`; its output goes to `log`.
+    static func runBrowser(_ arguments: [String], environment extra: [String: String], log output: String) async throws -> (Int32, String) {
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("Tests/Browser/console_test.py").path] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(420)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try log.close()
+        return (process.terminationStatus, String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self))
+    }
 }

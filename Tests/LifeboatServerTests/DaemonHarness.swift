@@ -18,6 +18,7 @@ final class DaemonHarness: @unchecked Sendable {
     static let password = "daemon test password"
     static let viewerToken = "viewer-secret-token"
     static let operatorToken = "operator-secret-token"
+    static let adminToken = "admin-secret-token"
 
     let dir: TemporaryDirectory
     let daemon: Daemon
@@ -41,6 +42,7 @@ final class DaemonHarness: @unchecked Sendable {
           tokens:
             - {name: ops, role: operator, sha256: \(sha256(operatorToken))}
             - {name: watcher, role: viewer, sha256: \(sha256(viewerToken))}
+            - {name: root, role: admin, sha256: \(sha256(adminToken))}
           restore_roots: [\(dir.path)]
         jobs: {shutdown_grace: 5s}
         """
@@ -58,6 +60,7 @@ final class DaemonHarness: @unchecked Sendable {
           tokens:
             - {name: watcher, role: viewer, sha256: \(sha256(viewerToken))}
             - {name: ops, role: operator, sha256: \(sha256(operatorToken))}
+            - {name: root, role: admin, sha256: \(sha256(adminToken))}
           restore_roots: [\(dir.path)]
         jobs:
           max_parallel: 2

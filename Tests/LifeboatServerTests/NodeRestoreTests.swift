@@ -24,9 +24,10 @@ import Testing
 
     /// With `shelf`, the node writes its own store copies to `DIR/shelf` every second and
     /// the daemon backs up that shelf (plus the side file) instead of the store files; with
-    /// `storeFormat` "bbolt" its stores are BBolt files, as a real Nuts 5 node's are.
+    /// `storeFormat` "bbolt" its stores are BBolt files, as a real Nuts 5 node's are; the
+    /// default start command waits `startDelay` seconds first.
     static func setUp(
-        version: String, startCommand: String? = nil, shelf: Bool = false, storeFormat: String = "sqlite"
+        version: String, startCommand: String? = nil, shelf: Bool = false, storeFormat: String = "sqlite", startDelay: Int = 0
     ) async throws
         -> Setup
     {
@@ -42,7 +43,8 @@ import Testing
         let log = dir.appending("restarted.log")
         let start =
             startCommand
-            ?? "nohup \(DemoNodeProcess.binary) --datadir \(datadir) --listen 127.0.0.1:\(node.port) --nuts-version \(version) --pid-file \(pidFile) \(shelfArguments.joined(separator: " ")) > \(log) 2>&1 < /dev/null &"
+            ?? (startDelay > 0 ? "sleep \(startDelay); " : "")
+            + "nohup \(DemoNodeProcess.binary) --datadir \(datadir) --listen 127.0.0.1:\(node.port) --nuts-version \(version) --pid-file \(pidFile) \(shelfArguments.joined(separator: " ")) > \(log) 2>&1 < /dev/null &"
         var stores = [
             "{type: sqlite, path: network/data.db}", "{type: sqlite, path: vdr/didstore.db}",
             "{type: sqlite, path: vcr/backup-issued-credentials.db}", "{type: file, path: vcr/trusted_issuers.yaml}",

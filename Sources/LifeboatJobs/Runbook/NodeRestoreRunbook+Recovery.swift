@@ -25,6 +25,8 @@ final class RunbookTracker {
 
     /// Records in the journal that `id` begins, then reports it.
     func begin(_ id: String) async throws {
+        // The step before has its outcome now: report it as the next one starts.
+        if !["planned", "running"].contains(steps[index].status) { await report(index, steps[index]) }
         index = steps.firstIndex { $0.id == id } ?? index
         steps[index].status = "running"
         journal.step = id

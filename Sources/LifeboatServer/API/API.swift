@@ -184,7 +184,61 @@ struct API: Sendable {
                 .unprocessableContent, "repository: no repository named \"\(Self.show(repository))\"", field: "repository")
         }
         let snapshot = try Self.snapshotReference(body.snapshot, field: "snapshot")
-        return RestoreRequest(node: node, snapshot: snapshot, repository: body.repository, target: target, force: body.force ?? false)
+        if let redis = body.redis, !RedisEntryRestore.isEntryName(redis) {
+            throw Problem(
+                .unprocessableContent,
+                "redis: \"\(Self.show(redis))\" is not a Redis entry; give redis, redis-2, … (one per Redis store, in order)",
+                field: "redis")
+        }
+        if let file = body.redisFile {
+            guard body.redis != nil else {
+                throw Problem(.unprocessableContent, "redisFile: give redis (the entry to restore) with it", field: "redisFile")
+            }
+            guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
+                throw Problem(
+                    .unprocessableContent, "redisFile: \"\(Self.show(file))\" must be a plain file name such as dump.rdb",
+                    field: "redisFile")
+            }
+        }
+        return RestoreRequest(
+            node: node, snapshot: snapshot, repository: body.repository, target: target, force: body.force ?? false, redis: body.redis,
+            redisFile: body.redisFile)
+    }
+
+    /// Refuses, before a job is queued, a Redis restore whose backup does not exist (404
+    /// naming `snapshot`) or holds no such Redis entry (404 naming `redis`).
+    func requireRedisEntry(_ request: RestoreRequest) async throws {
+        guard let entry = request.redis else { return }
+        let record: SnapshotRecord
+        do {
+            record = try await daemon.executor.restoreSnapshot(request)
+        } catch let error as LifeboatError where [.notFound, .invalidArgument].contains(error.code) {
+            throw Problem(error.code == .notFound ? .notFound : .unprocessableContent, "snapshot: \(error.message)", field: "snapshot")
+        }
+        do {
+            try RedisEntryRestore.requireEntry(entry, in: record)
+        } catch let error as LifeboatError {
+            throw Problem(.notFound, "redis: \(error.message)", field: "redis")
+        }
+    }
+
+    /// Checks a node restore as the API and the console take it, naming the field at fault:
+    /// the backup reference, the repository, an identity dump without its identity file, and
+    /// the identity file and restore-kit directory inside `api.restore_roots`.
+    /// - Throws: ``Problem`` 422.
+    func checkNodeRestore(_ request: inout NodeRestoreRequest) throws {
+        request.backup = try Self.snapshotReference(request.backup, field: "backup")
+        try requireRepository(request.repository)
+        if request.identityDump != nil && request.identityFile == nil {
+            throw Problem(.unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
+        }
+        let roots = RestoreRoots(daemon.configuration.api)
+        if let identityFile = request.identityFile {
+            _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
+        }
+        if let directory = request.restoreKitDirectory {
+            _ = try roots.confine(directory, field: "restoreKitDirectory", what: "the restore-kit directory")
+        }
     }
 
     /// `latest` (the default) or a snapshot id or prefix of at least 4 hex characters.

@@ -24,9 +24,11 @@ public struct JobView: Codable, Sendable, Hashable {
     public var repositories: [String]
     public var error: String?
     public var target: String?
+    /// A node restore's runbook steps with their states, in order; only in the view of one job.
+    public var steps: [JobStep]?
 
-    /// The view of a catalog job.
-    public init(_ job: Job) {
+    /// The view of a catalog job, with its runbook steps when it has any.
+    public init(_ job: Job, steps: [JobStep] = []) {
         id = job.id.rawValue
         node = job.node
         kind = job.kind.rawValue
@@ -45,6 +47,7 @@ public struct JobView: Codable, Sendable, Hashable {
         repositories = job.repositories
         error = job.errorMessage
         target = job.target
+        self.steps = steps.isEmpty ? nil : steps
     }
 }
 
@@ -130,6 +133,10 @@ public struct RestoreBody: Codable, Sendable {
     public var repository: String?
     public var target: String?
     public var force: Bool?
+    /// Restore only this Redis entry (`redis`, `redis-2`, …) as an RDB file into `target`.
+    public var redis: String?
+    /// The RDB's file name in `target`; `dump.rdb` unless given.
+    public var redisFile: String?
 }
 
 /// A snapshot of a node as the history shows it.

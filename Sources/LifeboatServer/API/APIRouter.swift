@@ -94,7 +94,7 @@ public enum APIRouter {
             let kind = try api.kindParameter(request, default: nil)
             let limit = try api.limitParameter(request)
             return try await api.cachedJSON("history \(node) \(kind.map(\.rawValue) ?? "") \(limit)") {
-                try await daemon.catalog.jobs(node: node, kind: kind, limit: limit).map(JobView.init)
+                try await daemon.catalog.jobs(node: node, kind: kind, limit: limit).map { JobView($0) }
             }
         }
         v1.get("/nodes/{node}/snapshots") { request, context in
@@ -124,8 +124,13 @@ public enum APIRouter {
             let node = try api.nodeName(context)
             let body = try await api.body(
                 request, as: RestoreBody.self,
-                properties: ["snapshot": .string, "repository": .string, "target": .string, "force": .boolean])
-            return try await api.submit(.restore(try api.restoreRequest(body ?? RestoreBody(), node: node)), context: context)
+                properties: [
+                    "snapshot": .string, "repository": .string, "target": .string, "force": .boolean, "redis": .string,
+                    "redisFile": .string,
+                ])
+            let restore = try api.restoreRequest(body ?? RestoreBody(), node: node)
+            try await api.requireRedisEntry(restore)
+            return try await api.submit(.restore(restore), context: context)
         }
         v1.get("/nodes/{node}/restore-plan") { request, context in
             try context.require(.viewer)
@@ -163,19 +168,7 @@ public enum APIRouter {
                     ],
                     optional: true) ?? NodeRestoreRequest(node: node)
             body.node = node
-            body.backup = try API.snapshotReference(body.backup, field: "backup")
-            try api.requireRepository(body.repository)
-            if body.identityDump != nil && body.identityFile == nil {
-                throw Problem(
-                    .unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
-            }
-            let roots = RestoreRoots(daemon.configuration.api)
-            if let identityFile = body.identityFile {
-                _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")
-            }
-            if let directory = body.restoreKitDirectory {
-                _ = try roots.confine(directory, field: "restoreKitDirectory", what: "the restore-kit directory")
-            }
+            try api.checkNodeRestore(&body)
             return try await api.submit(.nodeRestore(body), context: context)
         }
         v1.post("/jobs/{id}/rollback") { _, context in
@@ -206,7 +199,7 @@ public enum APIRouter {
             let chosen = state
             let key = "jobs \(node ?? "\u{0}") \(kind.map(\.rawValue) ?? "") \(chosen.map(\.rawValue) ?? "") \(limit)"
             return try await api.cachedJSON(key) {
-                try await daemon.catalog.jobs(node: node, kind: kind, state: chosen, limit: limit).map(JobView.init)
+                try await daemon.catalog.jobs(node: node, kind: kind, state: chosen, limit: limit).map { JobView($0) }
             }
         }
         v1.get("/jobs/{id}") { _, context in
@@ -215,7 +208,7 @@ public enum APIRouter {
             guard let id = JobID(text) else { throw Problem(.notFound, "id: \"\(API.show(text))\" is not a job id (a number)") }
             return try await api.cachedJSON("job \(id)") {
                 guard let job = try await daemon.catalog.job(id) else { throw Problem(.notFound, "id: no job \(id)") }
-                return JobView(job)
+                return JobView(job, steps: try await daemon.catalog.steps(id))
             }
         }
         v1.post("/jobs/{id}/cancel") { _, context in

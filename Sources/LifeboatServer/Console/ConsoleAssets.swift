@@ -42,13 +42,40 @@ enum ConsoleAssets {
         @media (max-width: 600px) { main { padding: 8px; } header .who { margin-left: 0; } th, td { padding: 4px; font-size: 0.95em; } }
         """
 
-    /// `/console/console.js`: polls job status for live indicators; everything works without it.
+    /// `/console/console.js`: polls job status for live indicators and runbook steps; everything works without it.
     static let js = """
         (function () {
           "use strict";
           var finished = ["Completed", "Failed", "PartiallyFailed", "Cancelled"];
+          var tones = { done: "ok", failed: "bad", running: "busy", warning: "busy" };
           function text(el, sel, value) { var t = el.querySelector(sel); if (t) { t.textContent = value; } }
           function when(iso) { return iso ? iso.replace("T", " ").replace(/\\.\\d+/, "").replace("Z", " UTC") : "—"; }
+          function clock(iso) { return iso ? iso.slice(11, 19) + " UTC" : "—"; }
+          function cell(row, tag, className) {
+            var c = document.createElement(tag);
+            if (className) { c.className = className; }
+            row.appendChild(c);
+            return c;
+          }
+          // A step the page did not list yet (it loaded before the job started): a row like the server's.
+          function stepRow(body, step, i) {
+            var placeholder = body.querySelector("tr.js-no-steps");
+            if (placeholder) { placeholder.remove(); }
+            var row = document.createElement("tr");
+            row.setAttribute("data-step", String(i));
+            row.setAttribute("data-step-id", step.id);
+            cell(row, "td").textContent = String(i + 1);
+            var name = cell(row, "th");
+            name.setAttribute("scope", "row");
+            name.appendChild(document.createElement("code")).textContent = step.id;
+            cell(row, "td").textContent = step.description;
+            cell(row, "td").appendChild(document.createElement("span")).className = "badge js-step-status";
+            cell(row, "td", "js-step-message");
+            cell(row, "td", "js-step-started");
+            cell(row, "td", "js-step-ended");
+            body.appendChild(row);
+            return row;
+          }
           function poll(el) {
             var id = el.getAttribute("data-job");
             fetch("/console/jobs/" + encodeURIComponent(id), { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -66,6 +93,21 @@ enum ConsoleAssets {
                 if (bar) { if (pct === null) { bar.removeAttribute("value"); } else { bar.value = pct; } }
                 text(el, ".js-percent", pct === null ? "" : Math.round(pct) + " %");
                 text(el, ".js-error", job.error && job.state !== "Completed" ? "Reason: " + job.error : "");
+                var body = el.querySelector("#steps tbody");
+                (job.steps || []).forEach(function (step, i) {
+                  var row = el.querySelector('tr[data-step="' + i + '"]');
+                  if (!row && body) { row = stepRow(body, step, i); }
+                  if (!row) { return; }
+                  row.setAttribute("data-status", step.status);
+                  var badge = row.querySelector(".js-step-status");
+                  if (badge) {
+                    badge.textContent = step.status;
+                    badge.className = "badge js-step-status " + (tones[step.status] || "");
+                  }
+                  text(row, ".js-step-message", step.message || "");
+                  text(row, ".js-step-started", clock(step.startedAt));
+                  text(row, ".js-step-ended", clock(step.endedAt));
+                });
                 el.setAttribute("data-state", job.state);
                 if (finished.indexOf(job.state) < 0) { setTimeout(function () { poll(el); }, 700); }
               })

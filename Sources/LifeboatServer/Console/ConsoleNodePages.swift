@@ -34,6 +34,7 @@ extension Console {
             <label for="restore-progress">Progress <span class="js-percent">\(percentText)</span></label>
             <progress id="restore-progress" max="100"\(value)></progress>
             <p class="js-error alert-text" role="alert">\(reason)</p>
+            <p><a href="/jobs/\(Int(job.id))">Job details\(job.kind == "restore" && job.target == nil ? " and runbook steps" : "")</a></p>
             </section>
             """
     }
@@ -67,10 +68,15 @@ extension Console {
                     : "<button type=\"button\" disabled title=\"Restoring needs the operator role\">Restore</button>"
             }
             let bad = ["Failed", "PartiallyFailed"].contains(job.state.rawValue)
+            let snapshotCell: Markup =
+                snapshot.map {
+                    "<a href=\"\(base)/backups/\($0.id)\" title=\"When each store was captured\"><code>\($0.shortId)</code></a>"
+                }
+                ?? "<code>\(job.snapshot.map { String($0.prefix(8)) } ?? "—")</code>"
             return """
                 <tr\(HTML(raw: bad ? " class=\"bad\"" : ""))><td><time datetime="\(ISO8601.format(job.createdAt))">\(Show.time(job.startedAt ?? job.createdAt))</time></td>
                 <td>\(Show.state(job.state.rawValue))\(HTML(raw: bad ? "<br>" : ""))\(bad ? job.errorMessage ?? "" : "")</td><td>\(size)</td><td>\(Show.duration(job.duration))</td>
-                <td>\(repositories.joined(separator: ", "))</td><td><code>\(snapshot?.shortId ?? job.snapshot.map { String($0.prefix(8)) } ?? "—")</code></td><td>\(actions)</td></tr>
+                <td>\(repositories.joined(separator: ", "))</td><td>\(snapshotCell)</td><td>\(actions)</td></tr>
                 """
         }
         let history: Markup =
@@ -82,6 +88,10 @@ extension Console {
             <tbody>\(rows)</tbody></table></div>
             """
         let disabled = HTML(raw: session.canAct ? "" : " disabled")
+        let nodeRestore: Markup =
+            session.isAdmin
+            ? "<p><a href=\"\(base)/node-restore\" id=\"plan-node-restore-link\">Plan a node restore</a></p>"
+            : "<p class=\"hint\" id=\"node-restore-role\">Planning and starting a node restore needs the admin role; you are signed in as \(session.role.rawValue).</p>"
         let schedule = try await scheduleSection(session, node: node, kind: .backup)
         let body: Markup = """
             \(tabs(node, current: "backups"))
@@ -94,6 +104,9 @@ extension Console {
             <input type="hidden" name="kind" value="backup"><button type="submit" id="run-backup"\(disabled)>Back up now</button></form>
             <h2 id="history-heading">History</h2>
             \(history)
+            <h2 id="node-restore-heading">Node restore</h2>
+            <p>The whole runbook: stop the node, move its data aside for a rollback, put a backup in place, restore keys, start and check it.</p>
+            \(nodeRestore)
             """
         return ("\(node.name) backups", "", body)
     }

@@ -43,6 +43,20 @@ public enum ConsoleRouter {
         router.get("/nodes/{node}/restore") { request, context in
             await console.page(request) { try await console.restorePage($0, node: try console.node(context), request: request) }
         }
+        router.get("/nodes/{node}/backups/{snapshot}") { request, context in
+            await console.page(request) { try await console.backupPage($0, node: try console.node(context), context: context) }
+        }
+        router.get("/nodes/{node}/node-restore") { request, context in
+            await console.page(request) { try await console.nodeRestorePage($0, node: try console.node(context), request: request) }
+        }
+        router.post("/nodes/{node}/node-restores") { request, context in
+            await console.action(request, role: .admin) { session, form in
+                try await console.startNodeRestore(session, form, node: try console.node(context))
+            }
+        }
+        router.get("/jobs/{id}") { request, context in
+            await console.page(request) { try await console.jobPage($0, context: context) }
+        }
         router.get("/console/jobs/{id}") { request, context in await console.jobStatus(request, context: context) }
         router.get("/nodes/{node}/identity/{dump}/download") { request, context in
             await console.downloadDump(request, context: context)
@@ -165,8 +179,10 @@ struct Console: Sendable {
         }
     }
 
-    /// A form post: needs a session, the session's CSRF token and the operator role.
-    func action(_ request: Request, _ body: (ConsoleSession, FormBody) async throws -> Response) async -> Response {
+    /// A form post: needs a session, the session's CSRF token and the `role` (operator unless given).
+    func action(
+        _ request: Request, role: APIToken.Role = .operator, _ body: (ConsoleSession, FormBody) async throws -> Response
+    ) async -> Response {
         guard let session = await currentSession(request) else { return Self.redirect("/signin") }
         var request = request
         guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
@@ -178,11 +194,11 @@ struct Console: Sendable {
                 ConsoleFailure(status: .forbidden, message: "the form's security token is missing or stale; reload the page and try again"),
                 session: session)
         }
-        guard session.canAct else {
+        guard session.role.rank >= role.rank else {
             return errorPage(
                 ConsoleFailure(
                     status: .forbidden,
-                    message: "token \(session.tokenName) has role \(session.role.rawValue); this needs operator or higher"),
+                    message: "token \(session.tokenName) has role \(session.role.rawValue); this needs \(role.rawValue) or higher"),
                 session: session)
         }
         do {
@@ -259,7 +275,8 @@ struct Console: Sendable {
                 ?? Response(status: .unauthorized)
         }
         do {
-            return try api.json(JobView(try await api.job(context)))
+            let job = try await api.job(context)
+            return try api.json(JobView(job, steps: try await daemon.catalog.steps(job.id)))
         } catch let problem as Problem {
             return (try? problem.response(from: request, context: context)) ?? Response(status: problem.status)
         } catch {

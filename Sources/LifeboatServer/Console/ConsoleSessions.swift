@@ -19,6 +19,9 @@ struct ConsoleSession: Sendable {
 
     /// Whether the role may run jobs and change schedules.
     var canAct: Bool { role.rank >= APIToken.Role.operator.rank }
+
+    /// Whether the role may plan and start a node restore.
+    var isAdmin: Bool { role.rank >= APIToken.Role.admin.rank }
 }
 
 /// Console sessions, in memory: a restart signs everyone out.

@@ -67,6 +67,16 @@ enum Show {
         return f.string(from: date)
     }
 
+    /// `03:25:07 UTC`: a time of day, for the steps of one job.
+    static func clock(_ date: Date?) -> String {
+        guard let date else { return "—" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "HH:mm:ss 'UTC'"
+        return f.string(from: date)
+    }
+
     /// `3 h ago`, `in 5 min`.
     static func age(_ date: Date?, now: Date) -> String {
         guard let date else { return "never" }
