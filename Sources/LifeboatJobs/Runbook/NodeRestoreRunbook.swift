@@ -77,7 +77,7 @@ public typealias IdentityRestoreFunction =
 /// The restore runbook: check, stage and verify the backup, stop the node, move its data
 /// aside (kept for rollback until success), put the backup in place, restore keys, start
 /// the node, wait for it, send the reprocess calls its version needs, and wait until its
-/// diagnostics match those recorded at backup time.
+/// diagnostics show it started from the state captured (see ``DiagnosticsComparison``).
 struct NodeRestoreRunbook: Sendable {
     let node: NodeConfiguration
     let request: NodeRestoreRequest
@@ -129,7 +129,7 @@ struct NodeRestoreRunbook: Sendable {
             reprocess.isEmpty
                 ? "no reprocess calls needed (\(node.profile.rawValue) \(node.version ?? ""))"
                 : "POST reprocess for " + reprocess.joined(separator: ", "))
-        add("verify", "wait until /status/diagnostics matches what was recorded at backup time")
+        add("verify", "check that /status/diagnostics shows the node started from the state recorded around the capture, and wait until it matches")
         return steps
     }
 
@@ -297,27 +297,8 @@ struct NodeRestoreRunbook: Sendable {
             }
 
             await begin("verify")
-            let recordedPath = stagedDatadir + "/.lifeboat/diagnostics.json"
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            if let client, let data = fm.contents(atPath: recordedPath),
-                let recorded = try? decoder.decode(RecordedDiagnostics.self, from: data)
-            {
-                let last = DifferenceBox()
-                do {
-                    try await controller.waitFor("the diagnostics to match the backup's") {
-                        guard let now = try? await client.diagnostics() else { return false }
-                        let differences = diagnosticsDifferences(recorded: recorded.diagnostics, current: now)
-                        last.set(differences)
-                        return differences.isEmpty
-                    }
-                } catch {
-                    throw LifeboatError(.io, "diagnostics still differ from the backup's: " + last.get().prefix(5).joined(separator: "; "))
-                }
-                done("done", "diagnostics match those recorded at \(ISO8601.format(recorded.capturedAt))")
-            } else {
-                done("skipped", client == nil ? "no control.url" : "the backup recorded no diagnostics")
-            }
+            let verified = try await verifyDiagnostics(Self.recordedDiagnostics(stagedDatadir), client: client)
+            done(verified.status, verified.message)
             try? fm.removeItem(atPath: staging)
             try? fm.removeItem(atPath: rollback)
             return steps
@@ -378,9 +359,3 @@ final class DifferenceBox: @unchecked Sendable {
     func get() -> [String] { lock.withLock { value } }
 }
 
-/// The node's diagnostics as recorded at backup time (`.lifeboat/diagnostics.json` in the snapshot).
-struct RecordedDiagnostics: Codable {
-    var capturedAt: Date
-    var url: String
-    var diagnostics: JSONValue
-}
