@@ -53,23 +53,29 @@ import Testing
     }
 
     @Test func aCountBelowTheCaptureFailsAtOnceNamingIt() {
-        let comparison = DiagnosticsComparison(low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
+        let comparison = DiagnosticsComparison(
+            low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
         let verdict = comparison.firstReading(Self.nuts(transactions: 97, xor: "x97"))
         #expect(verdict.failures.count == 1)
         #expect(verdict.failures.first?.hasPrefix("network.state.transaction_count: 97 when the restored node first answered") == true)
     }
 
     @Test func anotherDAGAtTheCapturedCountFails() {
-        let comparison = DiagnosticsComparison(low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
+        let comparison = DiagnosticsComparison(
+            low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
         let same = comparison.firstReading(Self.nuts(transactions: 104, xor: "x104"))
         #expect(same.failures.isEmpty, "\(same)")
         #expect(same.proven.contains { $0.hasPrefix("network.state.dag_xor as captured (network.state.transaction_count 104)") }, "\(same)")
         let other = comparison.firstReading(Self.nuts(transactions: 104, xor: "forged"))
-        #expect(other.failures == ["network.state.dag_xor: forged with network.state.transaction_count 104 as captured, the backup had x104 (another DAG)"])
+        #expect(
+            other.failures == [
+                "network.state.dag_xor: forged with network.state.transaction_count 104 as captured, the backup had x104 (another DAG)"
+            ])
     }
 
     @Test func aNodeThatWroteOnIsNotedNotFailed() {
-        let comparison = DiagnosticsComparison(low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
+        let comparison = DiagnosticsComparison(
+            low: Self.nuts(transactions: 100, xor: "x100"), high: Self.nuts(transactions: 104, xor: "x104"))
         // Between the two readings, or past them: the head cannot be compared, the count is above the capture.
         for count in [102, 110] {
             let verdict = comparison.firstReading(Self.nuts(transactions: count, xor: "x\(count)", documents: 12))
@@ -88,13 +94,17 @@ import Testing
         // Before reprocessing: the index is empty — not a failure of the first reading, but pending.
         let reprocessing = Self.nuts(transactions: 100, xor: "x100", credentials: 0, done: false)
         #expect(comparison.firstReading(reprocessing).failures.isEmpty)
-        #expect(comparison.pending(reprocessing) == ["reprocess.done: false, backup had true", "vcr.credential_count: 0, at least 5 before the capture"])
+        #expect(
+            comparison.pending(reprocessing) == [
+                "reprocess.done: false, backup had true", "vcr.credential_count: 0, at least 5 before the capture",
+            ])
         // Grown past the capture by the writer: matches.
         #expect(comparison.pending(Self.nuts(transactions: 130, xor: "x130", documents: 14, credentials: 9)).isEmpty)
         // Another node DID is never tolerated.
-        #expect(comparison.pending(Self.nuts(transactions: 100, xor: "x100", nodeDID: "did:nuts:other")) == [
-            "network.node_did: did:nuts:other, backup had did:nuts:abc"
-        ])
+        #expect(
+            comparison.pending(Self.nuts(transactions: 100, xor: "x100", nodeDID: "did:nuts:other")) == [
+                "network.node_did: did:nuts:other, backup had did:nuts:abc"
+            ])
     }
 
     @Test func aValueThatChangedDuringTheCaptureMayEqualEitherReading() {
@@ -105,13 +115,16 @@ import Testing
     }
 
     @Test func anOlderSnapshotsRecordStillDecodesAsAnExactOne() throws {
-        let old = #"{"capturedAt": "2026-11-02T10:00:00Z", "url": "http://127.0.0.1:1323", "diagnostics": {"network": {"state": {"transaction_count": 7}}}}"#
+        let old =
+            #"{"capturedAt": "2026-11-02T10:00:00Z", "url": "http://127.0.0.1:1323", "diagnostics": {"network": {"state": {"transaction_count": 7}}}}"#
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let record = try decoder.decode(RecordedDiagnostics.self, from: Data(old.utf8))
         #expect(record.format == nil && record.high == record.low)
         let comparison = DiagnosticsComparison(record)
-        #expect(comparison.firstReading(.object(["network": .object(["state": .object(["transaction_count": .number(6)])])])).failures.count == 1)
+        #expect(
+            comparison.firstReading(.object(["network": .object(["state": .object(["transaction_count": .number(6)])])])).failures.count
+                == 1)
         #expect(comparison.pending(.object(["network": .object(["state": .object(["transaction_count": .number(9)])])])).isEmpty)
     }
 
@@ -119,7 +132,10 @@ import Testing
         let captured = CaptureFacts(keyIDs: ["k1", "k2"], trustedIssuers: "NutsOrganizationCredential:\n  - did:nuts:a\n")
         #expect(captured.differences(from: [captured]).isEmpty)
         let lost = CaptureFacts(keyIDs: ["k2", "k3"], trustedIssuers: nil)
-        #expect(lost.differences(from: [captured]) == ["key ids: missing k1; not in the backup k3", "vcr/trusted_issuers.yaml: missing, the backup had one"])
+        #expect(
+            lost.differences(from: [captured]) == [
+                "key ids: missing k1; not in the backup k3", "vcr/trusted_issuers.yaml: missing, the backup had one",
+            ])
         // Either end of the bracket will do.
         let later = CaptureFacts(keyIDs: ["k1", "k2", "k3"], trustedIssuers: captured.trustedIssuers)
         #expect(later.differences(from: [captured, later]).isEmpty)

@@ -101,8 +101,15 @@ import Testing
         #expect((state["workload"] as? [String: Any])?["paused"] as? Bool == false, "the node wrote throughout the backup")
         let repo = try await h.daemon.repositories.repository("primary")
         let record = try await repo.findSnapshot(try #require(backup["snapshot"] as? String), node: "nuts-1", kind: .state)
-        let bytes = try await repo.readSmallFile(record, path: ".lifeboat/diagnostics.json")
+        let bytes = try await repo.readSmallFile(record, path: Self.recordPath(record, datadir: s.node.datadir))
         return (backup, try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]))
+    }
+
+    /// Where a snapshot keeps the diagnostics record: beside the stores in the datadir's layout,
+    /// under the datadir's absolute path when the stores lie outside it (a shelf).
+    static func recordPath(_ record: SnapshotRecord, datadir: String) -> String {
+        record.snapshot.paths.allSatisfy { $0.hasPrefix(datadir + "/") }
+            ? ".lifeboat/diagnostics.json" : String(datadir.dropFirst()) + "/.lifeboat/diagnostics.json"
     }
 
     /// `network.state.transaction_count` of a diagnostics document.
@@ -340,6 +347,9 @@ import Testing
         let old = try await repo.findSnapshot(try #require(older["snapshot"] as? String), node: "nuts-1", kind: .state)
         let newer = try await repo.findSnapshot("latest", node: "nuts-1", kind: .state)
         // The older stores in the datadir, the newer record beside them, backed up as one snapshot.
+        // The dead node's module directories go first: a SQLite WAL left beside an older
+        // database would be read with it and bring the newer state back.
+        for module in ["network", "vcr", "vdr", "events"] { try FileManager.default.removeItem(atPath: s.node.datadir + "/" + module) }
         var restoreOptions = RestoreOptions(target: s.node.datadir)
         restoreOptions.force = true
         _ = try await repo.restore(old, options: restoreOptions)

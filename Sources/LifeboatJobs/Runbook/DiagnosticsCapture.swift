@@ -40,8 +40,10 @@ struct DiagnosticsCapture: Sendable {
 
     /// A shelf holds copies the node wrote before the backup started, so the first reading
     /// would be later than the capture: waits (up to `control.timeout`) until every copy in
-    /// the node's shelves is newer than the first reading. False when they are not in time:
-    /// the readings then do not bracket the capture and are not recorded.
+    /// the node's shelves was begun after the first reading — its `.db.previous` (the copy
+    /// before it, renamed aside when it was put in place) is newer than the reading. False
+    /// when they are not in time: the readings then do not bracket the capture and are not
+    /// recorded.
     func awaitFreshShelfCopies() async -> Bool {
         let shelves = node.stores.compactMap { store -> String? in
             if case .shelf(let directory) = store { return node.resolvedPath(directory) }
@@ -50,7 +52,7 @@ struct DiagnosticsCapture: Sendable {
         guard !shelves.isEmpty else { return true }
         let deadline = Date().addingTimeInterval(node.control?.timeout.seconds ?? 60)
         while Date() < deadline {
-            if shelves.allSatisfy({ Self.oldestCopy(in: $0).map { $0 > beforeAt } ?? false }) { return true }
+            if shelves.allSatisfy({ Self.oldestPreviousCopy(in: $0).map { $0 > beforeAt } ?? false }) { return true }
             do { try await Task.sleep(for: .milliseconds(200)) } catch { return false }
         }
         logger.warning(
@@ -59,15 +61,15 @@ struct DiagnosticsCapture: Sendable {
         return false
     }
 
-    /// The modification time of the oldest `<module>/<store>.db` copy in a shelf.
-    static func oldestCopy(in shelf: String) -> Date? {
+    /// The modification time of the oldest `<module>/<store>.db.previous` in a shelf; nil when
+    /// a `<store>.db` has none yet (or the shelf is empty).
+    static func oldestPreviousCopy(in shelf: String) -> Date? {
         let fm = FileManager.default
         var oldest: Date?
         for module in (try? fm.contentsOfDirectory(atPath: shelf)) ?? [] {
             for name in (try? fm.contentsOfDirectory(atPath: shelf + "/" + module)) ?? [] where name.hasSuffix(".db") {
-                guard let date = (try? fm.attributesOfItem(atPath: "\(shelf)/\(module)/\(name)"))?[.modificationDate] as? Date else {
-                    continue
-                }
+                let previous = "\(shelf)/\(module)/\(name).previous"
+                guard let date = (try? fm.attributesOfItem(atPath: previous))?[.modificationDate] as? Date else { return nil }
                 oldest = min(oldest ?? date, date)
             }
         }

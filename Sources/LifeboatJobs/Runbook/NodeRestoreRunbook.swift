@@ -129,7 +129,9 @@ struct NodeRestoreRunbook: Sendable {
             reprocess.isEmpty
                 ? "no reprocess calls needed (\(node.profile.rawValue) \(node.version ?? ""))"
                 : "POST reprocess for " + reprocess.joined(separator: ", "))
-        add("verify", "check that /status/diagnostics shows the node started from the state recorded around the capture, and wait until it matches")
+        add(
+            "verify",
+            "check that /status/diagnostics shows the node started from the state recorded around the capture, and wait until it matches")
         return steps
     }
 
@@ -358,4 +360,3 @@ final class DifferenceBox: @unchecked Sendable {
     func set(_ v: [String]) { lock.withLock { value = v } }
     func get() -> [String] { lock.withLock { value } }
 }
-
