@@ -21,9 +21,12 @@ import Foundation
 ///   writes. When the first reading's counts beside a head (its store counts in the same object;
 ///   for `content_hash` every store count) equal one of the two recorded readings, the head
 ///   must equal that reading's: then the node is proven to have started from the captured
-///   state. `dag_xor` covers an append-only DAG, so a different head at the captured
-///   `transaction_count` fails; other heads can change without their counts (an updated
-///   document), so they prove or are noted as moved on, never fail.
+///   state. `dag_xor` covers an append-only DAG, so a different head at the
+///   `transaction_count` before the capture fails (the captured count is at least that, so
+///   the node came up there and has not written since); at the count after the capture the
+///   node may have come up lower and written transactions of its own. Other heads can change
+///   without their counts (an updated document), so they prove or are noted as moved on,
+///   never fail.
 /// - **equal** — everything else (strings, booleans: `node_did`, `participant_id`, a
 ///   reprocess `done`, a file's `sha256` with no `rows` beside it): waited for until equal to
 ///   one of the recorded readings.
@@ -132,11 +135,15 @@ struct DiagnosticsComparison: Sendable {
                 let counts = witnesses.map { "\($0) \(now[$0]?.text ?? "missing")" }.joined(separator: ", ")
                 let readings = [low] + (high.map { [$0] } ?? [])
                 let atCapture = readings.filter { recorded in witnesses.allSatisfy { now[$0] == recorded[$0] } }
+                // The captured state's counts are at least those before the capture, so counts
+                // equal to those mean the node came up at that state and has not written since;
+                // at the counts after the capture it may have come up lower and written its own.
+                let atLow = witnesses.allSatisfy { now[$0] == low[$0] }
                 if atCapture.contains(where: { $0[key] == value }) {
                     out.proven.append("\(key) as captured (\(counts))")
-                } else if !atCapture.isEmpty, Self.appendOnlyHeads.contains(Self.names(key).last ?? "") {
-                    let had = atCapture.compactMap { $0[key]?.text }.joined(separator: " or ")
-                    out.failures.append("\(key): \(value.text) with \(counts) as captured, the backup had \(had) (another DAG)")
+                } else if atLow, let had = low[key], Self.appendOnlyHeads.contains(Self.names(key).last ?? "") {
+                    out.failures.append(
+                        "\(key): \(value.text) with \(counts) as before the capture, the backup had \(had.text) (another DAG)")
                 } else {
                     out.movedOn.append("\(key) (\(counts))")
                 }
