@@ -114,9 +114,7 @@ public struct JobExecutor: Sendable {
 
     func backup(node: NodeConfiguration, progress: any ProgressReporter) async throws -> JobOutcome {
         if let problem = StoreFormatCheck.problems(node).first { throw LifeboatError(.invalidArgument, problem) }
-        var (storePaths, root) = try Self.storePaths(node)
-        if let recorded = await recordDiagnostics(node) { storePaths.append(recorded) }
-        let paths = storePaths
+        let (paths, root) = try Self.storePaths(node)
         let names = await repositoryNames(node: node, kind: .backup)
         guard let primary = names.first else {
             throw LifeboatError(.invalidArgument, "node \(node.name) has no repository to back up to")
@@ -126,10 +124,13 @@ public struct JobExecutor: Sendable {
         options.kind = .state
         options.root = root ?? (paths.isEmpty ? node.datadir : nil)
         options.tags = ["profile:\(node.profile.rawValue)"] + (node.migrationID.map { ["migration:\($0)"] } ?? [])
+        // The diagnostics bracket the capture: read right before the first store and right after the last.
+        let capture = await DiagnosticsCapture.begin(node, logger: logger)
         options.streams = try await Self.databaseEntries(node)
         guard !paths.isEmpty || !options.streams.isEmpty else {
             throw LifeboatError(.invalidArgument, "node \(node.name) has no stores to back up")
         }
+        if let capture, await capture.awaitFreshShelfCopies() { options.closingStreams = [capture.entry(root: options.root)] }
         let backupOptions = options
         let repo = try await repositories.repository(primary)
         // Fail fast, before anything is written, when a repository cannot hold the run.
@@ -168,28 +169,6 @@ public struct JobExecutor: Sendable {
         }
         try await applyRetention(node: node, kind: .backup, repositories: written)
         return JobOutcome(snapshot: result.id.hex, repositories: written)
-    }
-
-    /// Writes the node's current diagnostics to `DATADIR/.lifeboat/diagnostics.json` for the
-    /// snapshot to carry (the runbook compares them after a restore); nil when the node has no
-    /// `control.url` or does not answer.
-    func recordDiagnostics(_ node: NodeConfiguration) async -> String? {
-        guard let url = node.control?.url, let datadir = node.datadir else { return nil }
-        do {
-            let diagnostics = try await NodeClient(base: url).diagnostics()
-            let directory = datadir + "/.lifeboat"
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            encoder.dateEncodingStrategy = .iso8601
-            let data = try encoder.encode(RecordedDiagnostics(capturedAt: Date(), url: url, diagnostics: diagnostics))
-            try data.write(to: URL(fileURLWithPath: directory + "/diagnostics.json"), options: .atomic)
-            return directory
-        } catch {
-            logger.warning("could not record the node's diagnostics", metadata: ["node": "\(node.name)", "error": "\(error)"])
-            return nil
-        }
     }
 
     func nodeRestore(

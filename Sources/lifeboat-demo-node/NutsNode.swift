@@ -28,11 +28,8 @@ final class NutsNode: Sendable {
             for tick in 0..<seedTransactions { try stores.write(tick: tick, payloadBytes: payloadBytes) }
         }
         reprocessor = try Reprocessor(datadir: datadir, stores: stores, restored: restored)
-        if restored {
-            // Diagnostics can only match the backup's if nothing is written before they are compared.
-            workload.setPaused(true)
-            say("restored datadir: writes paused until POST /internal/demo/v1/workload/resume")
-        }
+        // A restored node writes on as any node does; a restore is checked against the state it started from.
+        if restored { say("restored datadir: started from the restored stores") }
     }
 
     /// One workload step.
@@ -55,15 +52,23 @@ final class NutsNode: Sendable {
         hashes["vcr/trusted_issuers.yaml"] = issuers
         let transactions = (digests["network/data.db"] as? [String: Any])?["rows"] as? Int ?? 0
         let documents = (digests["vdr/didstore.db"] as? [String: Any])?["rows"] as? Int ?? 0
+        let size = (try? FileManager.default.attributesOfItem(atPath: datadir + "/network/data.db"))?[.size] as? Int ?? 0
         return [
             "profile": "nuts",
             "nuts_version": stores.version.rawValue,
-            "network": ["state": ["transaction_count": transactions, "dag_xor": try stores.dagXor()]],
+            "status": NodeRuntime.status(softwareVersion: "v\(stores.version.rawValue).0-demo"),
+            "network": [
+                "connections": NodeRuntime.connections(),
+                "state": [
+                    "transaction_count": transactions, "dag_xor": try stores.dagXor(), "dag_lc_high": max(0, transactions - 1),
+                    "failed_events": 0, "stored_database_size_bytes": size,
+                ],
+            ],
             "vcr": [
                 "credential_count": try stores.indexedCount(type: NutsVersion.credentialType),
                 "revocation_count": try stores.indexedCount(type: NutsVersion.revocationType),
             ],
-            "vdr": ["did_documents_count": documents],
+            "vdr": ["did_documents_count": documents, "conflicted_did_documents": ["total_count": 0, "owned_count": 0]],
             "stores": digests,
             "content_hash": StoreDigest.combine(hashes),
             "reprocess": reprocessor.status(),

@@ -101,7 +101,14 @@ import Testing
         // The snapshot: the validator app's database captured strictly before the participant's.
         let repo = try await h.daemon.repositories.repository("primary")
         let record = try await repo.findSnapshot("latest", node: Self.node, kind: .state)
-        #expect(record.snapshot.streams == ["postgres/validator.dump", "postgres/participant.dump", "postgres/postgres.json"])
+        // The diagnostics record closes the snapshot: taken after both databases were dumped.
+        #expect(
+            record.snapshot.streams == [
+                "postgres/validator.dump", "postgres/participant.dump", "postgres/postgres.json", ".lifeboat/diagnostics.json",
+            ])
+        let diagnosticsTaken = try #require(try await repo.fileNode(record, path: ".lifeboat/diagnostics.json").capturedAt)
+        let participantDone = try #require(try await repo.fileNode(record, path: "postgres/participant.dump").capturedAt)
+        #expect(participantDone <= diagnosticsTaken)
         // The network's migration id goes with the backup, for the restore's preflight.
         #expect(record.snapshot.tags.contains("migration:7"), "\(record.snapshot.tags)")
         let manifest = try #require(

@@ -31,8 +31,10 @@ import Testing
         let identityFile = dir.appending("identity.key")
         let recipient = try IdentityKeygen.write(to: identityFile)
         let log = dir.appending("restarted.log")
+        // The restarted node gets no new transactions (writing off), so its diagnostics after the
+        // restore can be compared with the backup's exactly: a replayed stale log would show.
         let start =
-            "nohup \(DemoNodeProcess.binary) --datadir \(datadir) --listen 127.0.0.1:\(node.port) \(arguments.joined(separator: " ")) > \(log) 2>&1 < /dev/null &"
+            "nohup \(DemoNodeProcess.binary) --datadir \(datadir) --listen 127.0.0.1:\(node.port) \(arguments.joined(separator: " ")) --write-interval 0 > \(log) 2>&1 < /dev/null &"
         let yaml =
             DaemonHarness.configHead(in: dir) + """
 

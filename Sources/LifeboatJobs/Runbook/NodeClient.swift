@@ -102,23 +102,3 @@ public indirect enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 }
-
-/// Compares diagnostics recorded at backup time with the restored node's: numbers must be
-/// at least what was recorded (nothing lost; a live node may have moved on since), every
-/// other value equal. Returns the differences, empty when they match.
-func diagnosticsDifferences(recorded: JSONValue, current: JSONValue) -> [String] {
-    var before: [String: JSONValue] = [:]
-    var after: [String: JSONValue] = [:]
-    recorded.leaves(into: &before)
-    current.leaves(into: &after)
-    var out: [String] = []
-    for (key, old) in before.sorted(by: { $0.key < $1.key }) {
-        guard let new = after[key] else {
-            out.append("\(key): missing (backup had \(old.text))")
-            continue
-        }
-        if case .number(let a) = old, case .number(let b) = new, b >= a { continue }
-        if old != new { out.append("\(key): \(new.text), backup had \(old.text)") }
-    }
-    return out
-}

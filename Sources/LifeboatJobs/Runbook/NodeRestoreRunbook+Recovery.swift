@@ -63,7 +63,6 @@ extension NodeRestoreRunbook {
     /// already answers is not started twice.
     func finish(from first: String, tracker: RunbookTracker, stagedDatadir: String) async throws {
         let order = ["start", "wait-healthy", "reprocess", "verify"]
-        let fm = FileManager.default
         for id in order.drop(while: { $0 != first }) {
             try await tracker.begin(id)
             switch id {
@@ -92,28 +91,8 @@ extension NodeRestoreRunbook {
                     tracker.done("skipped", types.isEmpty ? "none needed" : "no control.url to send them to")
                 }
             default:
-                let recordedPath = stagedDatadir + "/.lifeboat/diagnostics.json"
-                let decoder = JSONDecoder()
-                decoder.dateDecodingStrategy = .iso8601
-                if let client, let data = fm.contents(atPath: recordedPath),
-                    let recorded = try? decoder.decode(RecordedDiagnostics.self, from: data)
-                {
-                    let last = DifferenceBox()
-                    do {
-                        try await controller.waitFor("the diagnostics to match the backup's") {
-                            guard let now = try? await client.diagnostics() else { return false }
-                            let differences = diagnosticsDifferences(recorded: recorded.diagnostics, current: now)
-                            last.set(differences)
-                            return differences.isEmpty
-                        }
-                    } catch {
-                        throw LifeboatError(
-                            .io, "diagnostics still differ from the backup's: " + last.get().prefix(5).joined(separator: "; "))
-                    }
-                    tracker.done("done", "diagnostics match those recorded at \(ISO8601.format(recorded.capturedAt))")
-                } else {
-                    tracker.done("skipped", client == nil ? "no control.url" : "the backup recorded no diagnostics")
-                }
+                let verified = try await verifyDiagnostics(Self.recordedDiagnostics(stagedDatadir), client: client)
+                tracker.done(verified.status, verified.message)
             }
         }
     }

@@ -81,7 +81,7 @@ public typealias IdentityRestoreFunction =
 /// The restore runbook: check, stage and verify the backup, stop the node, move its data
 /// aside (kept for rollback until success), put the backup in place, restore keys, start
 /// the node, wait for it, send the reprocess calls its version needs, and wait until its
-/// diagnostics match those recorded at backup time.
+/// diagnostics show it started from the state captured (see ``DiagnosticsComparison``).
 struct NodeRestoreRunbook: Sendable {
     let node: NodeConfiguration
     let request: NodeRestoreRequest
@@ -133,7 +133,9 @@ struct NodeRestoreRunbook: Sendable {
             reprocess.isEmpty
                 ? "no reprocess calls needed (\(node.profile.rawValue) \(node.version ?? ""))"
                 : "POST reprocess for " + reprocess.joined(separator: ", "))
-        add("verify", "wait until /status/diagnostics matches what was recorded at backup time")
+        add(
+            "verify",
+            "check that /status/diagnostics shows the node started from the state recorded around the capture, and wait until it matches")
         return steps
     }
 
@@ -312,11 +314,4 @@ final class DifferenceBox: @unchecked Sendable {
     private var value: [String] = []
     func set(_ v: [String]) { lock.withLock { value = v } }
     func get() -> [String] { lock.withLock { value } }
-}
-
-/// The node's diagnostics as recorded at backup time (`.lifeboat/diagnostics.json` in the snapshot).
-struct RecordedDiagnostics: Codable {
-    var capturedAt: Date
-    var url: String
-    var diagnostics: JSONValue
 }

@@ -55,7 +55,18 @@ extension Archiver {
         case path(String)
         /// An entry already archived (a streamed entry).
         case node(TreeNode)
+        /// A streamed entry archived after every other entry (`BackupOptions.closingStreams`).
+        case closing(StreamEntry)
         case directory([String: Layout])
+
+        /// Whether a closing entry is at or below this entry.
+        var holdsClosing: Bool {
+            switch self {
+            case .closing: true
+            case .directory(let children): children.values.contains { $0.holdsClosing }
+            case .path, .node: false
+            }
+        }
 
         /// Paths below `root` by their relative path, or without a root by their last component.
         static func build(_ paths: [String], root: String?) throws -> [String: Layout] {
@@ -100,7 +111,10 @@ extension Archiver {
         layout: [String: Layout], directory: String?, relative: String, parents: [String: TreeNode], uploads: inout Uploads
     ) async throws -> [TreeNode] {
         var nodes: [TreeNode] = []
-        for (name, entry) in layout.sorted(by: { $0.key < $1.key }) {
+        // What holds a closing entry comes last at every level, so closing entries are read
+        // after every other entry; the tree keeps its entries in name order all the same.
+        let order = layout.sorted { ($0.value.holdsClosing ? 1 : 0, $0.key) < ($1.value.holdsClosing ? 1 : 0, $1.key) }
+        for (name, entry) in order {
             let rel = relative.isEmpty ? name : relative + "/" + name
             switch entry {
             case .path(let p):
@@ -109,6 +123,8 @@ extension Archiver {
                 }
             case .node(let node):
                 nodes.append(node)
+            case .closing(let stream):
+                nodes.append(try await archive(stream: stream, name: name, uploads: &uploads))
             case .directory(let children):
                 let path = directory.map { $0 + "/" + name }
                 // A directory that only streamed entries need has no counterpart on disk.
@@ -126,6 +142,6 @@ extension Archiver {
                 nodes.append(node)
             }
         }
-        return nodes
+        return nodes.sorted { $0.name < $1.name }
     }
 }

@@ -80,9 +80,10 @@ final class Archiver {
             }
             var nodes: [TreeNode] = []
             let base = options.root.map(Self.absolutePath)
-            if base != nil || !streamed.isEmpty {
+            if base != nil || !streamed.isEmpty || !options.closingStreams.isEmpty {
                 var layout = try Self.Layout.build(paths, root: base)
                 for (parts, node) in streamed { try Self.Layout.insert(&layout, parts[...], .node(node)) }
+                for entry in options.closingStreams { try Self.Layout.insert(&layout, try entry.components()[...], .closing(entry)) }
                 nodes = try await archive(layout: layout, directory: base, relative: "", parents: parentNodes, uploads: &uploads)
             } else {
                 for p in paths {
@@ -99,11 +100,13 @@ final class Archiver {
         }
         try await flushIndex()
         summary.seconds = Date().timeIntervalSince(started)
+        let streamPaths = (options.streams + options.closingStreams).map(\.path)
         let snapshot = Snapshot(
             time: started, host: ProcessInfo.processInfo.hostName,
             username: ProcessInfo.processInfo.environment["USER"] ?? "unknown", tags: options.tags,
             node: options.node, kind: options.kind, paths: paths, tree: rootID, parent: parent?.id, summary: summary,
-            program: "lifeboat \(LifeboatVersion.current)", streams: options.streams.isEmpty ? nil : options.streams.map(\.path))
+            program: "lifeboat \(LifeboatVersion.current)",
+            streams: streamPaths.isEmpty ? nil : streamPaths)
         // A cancelled job (daemon shutdown, operator cancel) never commits its snapshot.
         try Task.checkCancellation()
         let id = try await repo.saveSnapshot(snapshot)
@@ -128,7 +131,7 @@ final class Archiver {
 
     /// Archives a streamed entry: its producer's bytes chunked as they arrive. Any failure,
     /// the producer's included, fails the backup (after stopping the producer).
-    private func archive(stream entry: StreamEntry, name: String, uploads: inout Uploads) async throws -> TreeNode {
+    func archive(stream entry: StreamEntry, name: String, uploads: inout Uploads) async throws -> TreeNode {
         var node = TreeNode(name: name, type: .file, mode: entry.mode, mtime: Date().timeIntervalSince1970)
         summary.files += 1
         summary.filesRead += 1

@@ -17,6 +17,11 @@ public struct BackupOptions: Sendable {
     /// Entries whose bytes come from a command or memory, archived in this order (a
     /// database the next one depends on goes first) before the paths.
     public var streams: [StreamEntry] = []
+    /// Entries archived after everything else (the streams and every path), in this order:
+    /// a record of the source taken once its data is captured, such as the node's
+    /// diagnostics right after its stores were read. Each path must not collide with a
+    /// path or stream.
+    public var closingStreams: [StreamEntry] = []
 
     /// Default options.
     public init() {}
@@ -38,8 +43,9 @@ extension Repository {
     public func backup(
         paths: [String], options: BackupOptions, progress: any ProgressReporter = SilentProgress()
     ) async throws -> BackupResult {
-        for entry in options.streams { _ = try entry.components() }
-        let absolute = paths.isEmpty && !options.streams.isEmpty ? [] : try Archiver.normalize(paths, root: options.root)
+        for entry in options.streams + options.closingStreams { _ = try entry.components() }
+        let streamed = !options.streams.isEmpty || !options.closingStreams.isEmpty
+        let absolute = paths.isEmpty && streamed ? [] : try Archiver.normalize(paths, root: options.root)
         return try await withLock(exclusive: false, operation: "backup") {
             let archiver = try await Archiver(repository: self, options: options, paths: absolute, progress: progress)
             do {
