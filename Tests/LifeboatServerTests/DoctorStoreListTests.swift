@@ -86,4 +86,18 @@ import Testing
         fs.identity?.source = .filesystem(directory: "crypto")
         #expect(Doctor.keyStore(fs).isEmpty && Doctor.dumpsIdentity(fs))
     }
+
+    /// A node whose API does not answer is one finding naming its URL and what to do.
+    @Test func anUnreachableNodeAPIIsOneFindingWithTheRemedy() async throws {
+        let port = try LoopbackHTTP.freePort()  // nothing listens there
+        let node = NodeConfiguration(
+            name: "nuts-1", profile: .nuts, datadir: "/var/lib/nuts", stores: DoctorStoreListTests.documented54.map { .sqlite(path: $0) }, version: "5.4",
+            control: NodeControl(url: "http://127.0.0.1:\(port)"))
+        let findings = await DoctorProbes(timeout: .seconds(2)).health(node)
+        #expect(findings.count == 1, "\(findings)")
+        let finding = try #require(findings.first)
+        #expect(finding.check == "health" && finding.severity == .error)
+        #expect(finding.message.contains("http://127.0.0.1:\(port)/status does not answer"), "\(finding.message)")
+        #expect(finding.remedy.contains("control.url") && !finding.remedy.contains("validator"), "\(finding.remedy)")
+    }
 }

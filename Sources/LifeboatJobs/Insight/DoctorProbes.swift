@@ -39,7 +39,11 @@ public struct DoctorProbes: Sendable {
     func health(_ node: NodeConfiguration) async -> [DoctorFinding] {
         guard let url = Self.healthURL(node) else { return [] }
         let remedy =
-            "Confirm the validator is operational (its pods or service and network path) before relying on scheduled identity dumps; the dumps need it up."
+            node.profile == .canton
+            ? "Confirm the validator is operational (its pods or service and network path) before relying on scheduled identity dumps; the dumps need it up."
+            : node.control?.url != nil
+                ? "Start the node, or fix control.url if it moved: until \(url) answers, backups record no diagnostics and a node restore cannot check the node."
+                : "Check the identity source's server (address, network path): identity dumps need it up."
         do {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: timeout)
             _ = try? await response.body.collect(upTo: 64 * 1024)
