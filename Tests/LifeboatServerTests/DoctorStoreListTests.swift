@@ -91,7 +91,8 @@ import Testing
     @Test func anUnreachableNodeAPIIsOneFindingWithTheRemedy() async throws {
         let port = try LoopbackHTTP.freePort()  // nothing listens there
         let node = NodeConfiguration(
-            name: "nuts-1", profile: .nuts, datadir: "/var/lib/nuts", stores: DoctorStoreListTests.documented54.map { .sqlite(path: $0) }, version: "5.4",
+            name: "nuts-1", profile: .nuts, datadir: "/var/lib/nuts", stores: DoctorStoreListTests.documented54.map { .sqlite(path: $0) },
+            version: "5.4",
             control: NodeControl(url: "http://127.0.0.1:\(port)"))
         let findings = await DoctorProbes(timeout: .seconds(2)).health(node)
         #expect(findings.count == 1, "\(findings)")
