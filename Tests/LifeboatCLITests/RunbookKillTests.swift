@@ -46,7 +46,7 @@ import Testing
                 repositories:
                   primary: {url: \(dir.appending("repo")), password_env: LIFEBOAT_TEST_REPO_PASSWORD}
                 api:
-                  tokens: [{name: ops, role: operator, sha256: \(Self.sha256(RunbookKillTests.token))}]
+                  tokens: [{name: ops, role: operator, sha256: \(ServeCLITests.sha256Hex(RunbookKillTests.token))}]
                 jobs: {shutdown_grace: 2s}
                 nodes:
                   - name: nuts-1
@@ -63,21 +63,6 @@ import Testing
                 """
             config = dir.appending("lifeboat.yaml")
             try Data(yaml.utf8).write(to: URL(fileURLWithPath: config))
-        }
-
-        static func sha256(_ text: String) -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-            let input = Pipe()
-            let output = Pipe()
-            p.standardInput = input
-            p.standardOutput = output
-            try? p.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try? input.fileHandleForWriting.close()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(String(decoding: out, as: UTF8.self).prefix(64))
         }
 
         /// Starts `lifeboat serve`, with the hold point if given, and waits until it answers.

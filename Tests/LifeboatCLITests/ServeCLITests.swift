@@ -27,7 +27,7 @@ import Testing
     func writeConfig(_ dir: TemporaryDirectory, port: Int) throws -> String {
         try FileManager.default.createDirectory(atPath: dir.appending("node/events"), withIntermediateDirectories: true)
         try Data("hello".utf8).write(to: URL(fileURLWithPath: dir.appending("node/events/1.json")))
-        let hash = sha256Hex(Self.token)
+        let hash = Self.sha256Hex(Self.token)
         let yaml = """
             listen: 127.0.0.1:\(port)
             catalog: \(dir.appending("catalog.sqlite"))
@@ -47,7 +47,8 @@ import Testing
         return path
     }
 
-    func sha256Hex(_ text: String) -> String {
+    /// The SHA-256 of `text` in hex, from coreutils (as an operator makes a token hash).
+    static func sha256Hex(_ text: String) -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         let input = Pipe()
