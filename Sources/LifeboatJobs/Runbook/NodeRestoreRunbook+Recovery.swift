@@ -191,7 +191,13 @@ extension NodeRestoreRunbook {
             } else {
                 do {
                     try await controller.start()
-                    parts.append("node started")
+                    // Rolled back means serving again: wait for the node as the restore would have.
+                    if let client {
+                        try await controller.waitFor("\(client.base)/status to answer 200") { await client.isUp() }
+                        parts.append("node started and answering")
+                    } else {
+                        parts.append("node started")
+                    }
                 } catch {
                     let reason = (error as? LifeboatError)?.message ?? "\(error)"
                     failure = reason
