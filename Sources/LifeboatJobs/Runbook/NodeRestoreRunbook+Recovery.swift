@@ -133,7 +133,8 @@ extension NodeRestoreRunbook {
         do {
             let outcome = try await Self.rollBack(node: node, rollback: rollback, placed: tracker.journal.placed)
             tracker.removeJournal()
-            return LifeboatError(code, "step \(step) failed: \(message); rolled back: \(outcome.text)")
+            let kept = tracker.reached("restore-stores") ? Self.databasesKeptNote(node) : ""
+            return LifeboatError(code, "step \(step) failed: \(message); rolled back: \(outcome.text)\(kept)")
         } catch let rollbackError {
             tracker.journal.keptForOperator = true
             try? tracker.save()
@@ -143,6 +144,20 @@ extension NodeRestoreRunbook {
                 "step \(step) failed: \(message); the rollback failed too: \(text); the previous data is kept in \(rollback): lifeboat node restore --rollback \(job)"
             )
         }
+    }
+
+    /// Said after a rollback that followed the restore of the stores: the database servers'
+    /// contents are not kept before a load, so they stay as the backup had them.
+    static func databasesKeptNote(_ node: NodeConfiguration) -> String {
+        let databases = node.stores.filter {
+            switch $0 {
+            case .postgres, .mysql: true
+            default: false
+            }
+        }
+        return databases.isEmpty
+            ? ""
+            : "; the PostgreSQL/MySQL databases the restore may have loaded keep the backup's contents (a rollback does not undo them)"
     }
 
     /// What a rollback did, and why the node did not start again if it did not.
@@ -289,6 +304,7 @@ extension NodeRestoreRunbook {
         if let failure = outcome.startFailure {
             throw LifeboatError(.io, "\(interrupted): rolled back, but the node did not start again: \(failure)")
         }
-        return "\(interrupted): rolled back: \(outcome.text); run the restore again"
+        let loaded = ["restore-stores", "restore-side-files", "restore-keys", "rollback"].contains(step)
+        return "\(interrupted): rolled back: \(outcome.text)\(loaded ? Self.databasesKeptNote(node) : ""); run the restore again"
     }
 }
