@@ -66,7 +66,7 @@ import Testing
         }
 
         /// Starts `lifeboat serve`, with the hold point if given, and waits until it answers.
-        func startDaemon(hold: String? = nil, initialise: Bool = false) throws -> Process {
+        func startDaemon(hold: String? = nil, initialise: Bool = false) async throws -> Process {
             var extra = ["LIFEBOAT_TEST_REPO_PASSWORD": "kill-pass"]
             if let hold { extra["LIFEBOAT_RUNBOOK_HOLD"] = hold }
             let cli = CLI(password: nil, extra: extra)
@@ -86,9 +86,9 @@ import Testing
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 if (try? LoopbackHTTP.request("GET", port: port, path: "/readyz", timeout: 2))?.status == 200 { return daemon }
-                usleep(100_000)
+                try await Task.sleep(for: .milliseconds(100))
             }
-            RunbookKillTests.killNine(daemon)
+            await RunbookKillTests.killNine(daemon)
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(atPath: "/tmp/rk-daemon.log")
             try? FileManager.default.copyItem(atPath: logPath, toPath: "/tmp/rk-daemon.log")
@@ -103,7 +103,7 @@ import Testing
         }
 
         /// Waits until job `id` has ended and returns it.
-        func waitForJob(_ id: Int64, timeout: TimeInterval = 180) throws -> [String: Any] {
+        func waitForJob(_ id: Int64, timeout: TimeInterval = 180) async throws -> [String: Any] {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 if let job = try call("GET", "/api/v1/jobs/\(id)").json, let state = job["state"] as? String,
@@ -111,13 +111,13 @@ import Testing
                 {
                     return job
                 }
-                usleep(200_000)
+                try await Task.sleep(for: .milliseconds(200))
             }
             throw LifeboatTestFailure("job \(id) did not end within \(Int(timeout)) s")
         }
 
         /// The recovery job the daemon started for restore job `id`, once it has ended.
-        func recoveryJob(for id: Int64) throws -> [String: Any] {
+        func recoveryJob(for id: Int64) async throws -> [String: Any] {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 let jobs =
@@ -126,9 +126,9 @@ import Testing
                 if let found = jobs?.first(where: {
                     $0["trigger"] as? String == "recovery" && ($0["triggerDetail"] as? String)?.hasPrefix("restore job \(id) ") == true
                 }), let recovery = found["id"] as? Int64 {
-                    return try waitForJob(recovery)
+                    return try await waitForJob(recovery)
                 }
-                usleep(200_000)
+                try await Task.sleep(for: .milliseconds(200))
             }
             throw LifeboatTestFailure("no recovery job for restore job \(id)")
         }
@@ -151,7 +151,7 @@ import Testing
     }
 
     /// `kill -9` and reap (with waitpid: Foundation's waitUntilExit can miss the exit of a killed child).
-    static func killNine(_ process: Process) {
+    static func killNine(_ process: Process) async {
         let pid = process.processIdentifier
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -159,7 +159,7 @@ import Testing
         while Date() < deadline {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid || (r < 0 && errno == ECHILD) { return }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -179,17 +179,17 @@ import Testing
         "start", "wait-healthy", "reprocess", "verify",
     ]
 
-    @Test func aKillAtEveryStepIsFinishedOrRolledBackOnTheNextStart() throws {
+    @Test func aKillAtEveryStepIsFinishedOrRolledBackOnTheNextStart() async throws {
         let s = try Setup()
         defer { s.stop() }
-        var daemon = try s.startDaemon(initialise: true)
+        var daemon = try await s.startDaemon(initialise: true)
         defer { kill(daemon.processIdentifier, SIGKILL) }
         // The node writes all along, during the backup too; this backup is the restore point.
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         let backup = try s.call("POST", "/api/v1/nodes/nuts-1/backups")
-        let backupJob = try s.waitForJob(try #require(backup.json?["id"] as? Int64))
+        let backupJob = try await s.waitForJob(try #require(backup.json?["id"] as? Int64))
         #expect(backupJob["state"] as? String == "Completed", "\(backupJob)")
-        Self.killNine(daemon)
+        await Self.killNine(daemon)
 
         // The plan's steps, from the documented runbook order (not from the product).
         var planned = Set(Self.points.map { String($0.split(separator: ":")[0]) })
@@ -203,13 +203,13 @@ import Testing
             try Data(point.utf8).write(to: URL(fileURLWithPath: eventsMarker))
             let pidBefore = try #require(s.nodePID)
 
-            daemon = try s.startDaemon(hold: point)
+            daemon = try await s.startDaemon(hold: point)
             let started = try s.call("POST", "/api/v1/nodes/nuts-1/node-restores", body: "{}")
             #expect(started.status == 202, "\(point): \(started.text)")
             let job = try #require(started.json?["id"] as? Int64)
             let held = s.journal(job) + ".held"
             let deadline = Date().addingTimeInterval(120)
-            while !FileManager.default.fileExists(atPath: held) && Date() < deadline { usleep(100_000) }
+            while !FileManager.default.fileExists(atPath: held) && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
             #expect(FileManager.default.fileExists(atPath: held), "\(point): the runbook never reached its hold point")
 
             // The kill lands mid-restore: the journal names the step, and the datadir shows it under way.
@@ -235,9 +235,9 @@ import Testing
             }
             if ["reprocess", "verify"].contains(point) { #expect(!stopped, "\(point): node started again") }
 
-            Self.killNine(daemon)
-            daemon = try s.startDaemon()
-            let recovery = try s.recoveryJob(for: job)
+            await Self.killNine(daemon)
+            daemon = try await s.startDaemon()
+            let recovery = try await s.recoveryJob(for: job)
             let message = (recovery["error"] as? String) ?? ""
             #expect(recovery["state"] as? String == "Completed", "\(point): \(recovery)")
             let original = try s.call("GET", "/api/v1/jobs/\(job)").json
@@ -264,7 +264,7 @@ import Testing
             for store in ["network/data.db", "vdr/didstore.db", "vcr/backup-issued-credentials.db"] {
                 #expect(try SQLiteProbe.integrityCheck(s.datadir + "/" + store) == "ok", "\(point): \(store)")
             }
-            Self.killNine(daemon)
+            await Self.killNine(daemon)
         }
         #expect(planned.isEmpty, "every step had a kill")
     }
