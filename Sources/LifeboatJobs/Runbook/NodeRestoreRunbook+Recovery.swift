@@ -162,8 +162,16 @@ extension NodeRestoreRunbook {
 
     /// What a rollback did, and why the node did not start again if it did not.
     struct RollbackOutcome {
-        var text: String
+        /// What was put back (or that nothing had been moved).
+        var restored: String
+        /// How the node was started again, when it was.
+        var started: String?
+        /// Why the node did not start again, if it did not.
         var startFailure: String?
+
+        var text: String {
+            ([restored] + [started, startFailure.map { "the node did not start again: \($0)" }].compactMap { $0 }).joined(separator: "; ")
+        }
     }
 
     /// Stops the node, puts back what the rollback directory holds (Redis files into their
@@ -175,7 +183,7 @@ extension NodeRestoreRunbook {
         let fm = FileManager.default
         let controller = NodeController(node: node)
         let client = node.control?.url.map(NodeClient.init(base:))
-        var parts: [String] = []
+        var restored: String
         var start = true
         if fm.fileExists(atPath: rollback) {
             try await controller.stop()
@@ -192,35 +200,34 @@ extension NodeRestoreRunbook {
             }
             try fm.removeItem(atPath: rollback)
             let back = entries + redis
-            parts.append(
-                back.isEmpty ? "removed what the restore had put in place" : "put back \(back.joined(separator: ", ")) from \(rollback)")
+            restored =
+                back.isEmpty ? "removed what the restore had put in place" : "put back \(back.joined(separator: ", ")) from \(rollback)"
         } else {
-            parts.append("nothing had been moved aside")
+            restored = "nothing had been moved aside"
             // Only a node known to be down is started; without a URL to ask, it is left alone.
             if let client { start = !(await client.isUp()) } else { start = false }
         }
+        var started: String?
         var failure: String?
         if start {
             if controller.startDescription == nil {
-                parts.append("no start command configured: start the node yourself")
+                started = "no start command configured: start the node yourself"
             } else {
                 do {
                     try await controller.start()
                     // Rolled back means serving again: wait for the node as the restore would have.
                     if let client {
                         try await controller.waitFor("\(client.base)/status to answer 200") { await client.isUp() }
-                        parts.append("node started and answering")
+                        started = "node started and answering"
                     } else {
-                        parts.append("node started")
+                        started = "node started"
                     }
                 } catch {
-                    let reason = (error as? LifeboatError)?.message ?? "\(error)"
-                    failure = reason
-                    parts.append("the node did not start again: \(reason)")
+                    failure = (error as? LifeboatError)?.message ?? "\(error)"
                 }
             }
         }
-        return RollbackOutcome(text: parts.joined(separator: "; "), startFailure: failure)
+        return RollbackOutcome(restored: restored, started: started, startFailure: failure)
     }
 
     /// Puts the data a failed (or unwanted) restore moved aside back in place.
@@ -238,8 +245,7 @@ extension NodeRestoreRunbook {
         let outcome = try await rollBack(node: node, rollback: rollback, placed: placed)
         try? FileManager.default.removeItem(atPath: journalPath)
         if let failure = outcome.startFailure {
-            throw LifeboatError(
-                .io, "\(outcome.text.components(separatedBy: "; the node did not start").first ?? outcome.text); but \(failure)")
+            throw LifeboatError(.io, "\(outcome.restored); but \(failure)")
         }
         return outcome.text
     }
