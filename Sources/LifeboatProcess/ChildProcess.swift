@@ -30,8 +30,9 @@ public final class ChildProcess: Sendable {
     /// The most stderr kept: the last bytes, which say why a program failed.
     static let stderrLimit = 16 << 10
 
-    /// Starts `command`; stdin and stdout are pipes when asked, `/dev/null` otherwise.
-    public init(_ command: Command, pipeStdin: Bool = false, pipeStdout: Bool = true) throws {
+    /// Starts `command`; stdin and stdout are pipes when asked, `/dev/null` otherwise (stdin:
+    /// the file `stdinFile` when given).
+    public init(_ command: Command, pipeStdin: Bool = false, pipeStdout: Bool = true, stdinFile: String? = nil) throws {
         BrokenPipe.ignore()
         let path = try command.resolvedExecutable()
         name = command.name
@@ -52,6 +53,8 @@ public final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         if pipeStdin {
             posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else if let stdinFile {
+            posix_spawn_file_actions_addopen(&actions, 0, stdinFile, O_RDONLY, 0)
         } else {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }

@@ -38,4 +38,18 @@ public enum CommandRunner {
             stdout: String(decoding: bytes, as: UTF8.self), stderr: child.stderrText(), failure: ChildProcess.describe(status: status),
             name: child.name)
     }
+
+    /// Runs `command` with the file at `inputFile` as its stdin (read by the child itself, so
+    /// a large dump never passes through memory), and collects its output.
+    public static func run(_ command: Command, inputFile: String) async throws -> CommandOutput {
+        guard access(inputFile, R_OK) == 0 else {
+            throw LifeboatError(.io, "cannot read \(inputFile) for \(command.name): \(String(cString: strerror(errno)))")
+        }
+        let child = try ChildProcess(command, pipeStdin: false, pipeStdout: true, stdinFile: inputFile)
+        let bytes = await child.readStdoutToEnd()
+        let status = await child.wait()
+        return CommandOutput(
+            stdout: String(decoding: bytes, as: UTF8.self), stderr: child.stderrText(), failure: ChildProcess.describe(status: status),
+            name: child.name)
+    }
 }

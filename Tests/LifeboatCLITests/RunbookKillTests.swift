@@ -30,7 +30,8 @@ import Testing
         var datadir: String { node.datadir }
         var parent: String { dir.path }
 
-        init() throws {
+        /// `extraStores`: more entries for the node's flow-style store list.
+        init(extraStores: String = "") throws {
             dir = try TemporaryDirectory(prefix: "lifeboat-runbook-kill")
             let datadir = dir.appending("nuts")
             pidFile = dir.appending("nuts.pid")
@@ -53,7 +54,7 @@ import Testing
                     profile: nuts
                     version: "5.3"
                     datadir: \(datadir)
-                    stores: [{type: sqlite, path: network/data.db}, {type: sqlite, path: vdr/didstore.db}, {type: sqlite, path: vcr/backup-issued-credentials.db}, {type: file, path: vcr/trusted_issuers.yaml}]
+                    stores: [{type: sqlite, path: network/data.db}, {type: sqlite, path: vdr/didstore.db}, {type: sqlite, path: vcr/backup-issued-credentials.db}, {type: file, path: vcr/trusted_issuers.yaml}\(extraStores)]
                     backups: {interval: 24h, max: 5, repositories: [primary]}
                     control:
                       pid_file: \(pidFile)
@@ -267,5 +268,49 @@ import Testing
             await Self.killNine(daemon)
         }
         #expect(planned.isEmpty, "every step had a kill")
+    }
+
+    /// A kill after the restore loaded the backup into the node's PostgreSQL database: the
+    /// next start rolls the database back from the copy taken before the load, so the rows
+    /// written after the backup are there again (a real PostgreSQL cluster).
+    @Test func aKillAfterTheDatabaseWasLoadedRollsItBack() async throws {
+        let pgDir = try TemporaryDirectory(prefix: "lifeboat-runbook-kill-pg")
+        defer { pgDir.remove() }
+        let pg = try PostgresCluster.start(directory: pgDir.appending("pg"))
+        defer { pg.stop() }
+        try pg.sql("postgres", "CREATE DATABASE ledger")
+        try pg.sql("ledger", "CREATE TABLE entries (id int PRIMARY KEY); INSERT INTO entries SELECT generate_series(1, 100)")
+        let s = try Setup(extraStores: ", {type: postgres, databases: [{name: ledger, url: \"\(pg.url("ledger"))\", tables: [entries]}]}")
+        defer { s.stop() }
+        var daemon = try await s.startDaemon(initialise: true)
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        let backup = try s.call("POST", "/api/v1/nodes/nuts-1/backups")
+        let backupJob = try await s.waitForJob(try #require(backup.json?["id"] as? Int64))
+        #expect(backupJob["state"] as? String == "Completed", "\(backupJob)")
+        await Self.killNine(daemon)
+        try pg.sql("ledger", "INSERT INTO entries SELECT generate_series(101, 130)")
+
+        daemon = try await s.startDaemon(hold: "restore-side-files")
+        let started = try s.call("POST", "/api/v1/nodes/nuts-1/node-restores", body: "{}")
+        let job = try #require(started.json?["id"] as? Int64)
+        let held = s.journal(job) + ".held"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: held) && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(FileManager.default.fileExists(atPath: held), "the runbook never reached its hold point")
+        // The kill lands with the backup loaded and the copy of the node's database beside it.
+        #expect(try pg.sql("ledger", "SELECT count(*) FROM entries") == "100", "the backup was loaded")
+        let copies = (try? FileManager.default.contentsOfDirectory(atPath: s.rollback(job) + "/.lifeboat-databases")) ?? []
+        #expect(copies.contains("databases.json") && copies.contains("postgres-ledger.dump"), "\(copies)")
+
+        await Self.killNine(daemon)
+        daemon = try await s.startDaemon()
+        let recovery = try await s.recoveryJob(for: job)
+        let message = (recovery["error"] as? String) ?? ""
+        #expect(recovery["state"] as? String == "Completed", "\(recovery)")
+        #expect(message.contains("rolled back") && message.contains("database ledger as it was"), "\(message)")
+        #expect(try pg.sql("ledger", "SELECT count(*) FROM entries") == "130", "the rows written after the backup are back")
+        #expect(s.nodeAnswers, "the node serves again")
+        #expect(!FileManager.default.fileExists(atPath: s.rollback(job)), "rollback copy removed")
+        await Self.killNine(daemon)
     }
 }

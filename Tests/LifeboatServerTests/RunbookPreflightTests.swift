@@ -57,14 +57,6 @@ import Testing
         #expect(NodeRestoreRunbook.missingTools(NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")])).isEmpty)
     }
 
-    /// A rollback after the stores' restore says plainly that loaded databases are not undone.
-    @Test func aRollbackSaysDatabasesKeepTheBackupsContents() {
-        let withDatabase = NodeConfiguration(
-            name: "n", stores: [.postgres(PostgresStore(databases: [PostgresDatabase(name: "db", url: "postgresql://u@127.0.0.1/db")]))])
-        #expect(NodeRestoreRunbook.databasesKeptNote(withDatabase).contains("a rollback does not undo them"))
-        #expect(NodeRestoreRunbook.databasesKeptNote(NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")])).isEmpty)
-    }
-
     /// A PATH without the client tools: each one the stores' restore runs is named, in store
     /// order; one executable found in any PATH directory counts, a non-executable file does not.
     @Test func missingClientToolsAreNamedFromThePath() throws {

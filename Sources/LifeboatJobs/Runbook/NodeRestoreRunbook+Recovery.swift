@@ -133,8 +133,7 @@ extension NodeRestoreRunbook {
         do {
             let outcome = try await Self.rollBack(node: node, rollback: rollback, placed: tracker.journal.placed)
             tracker.removeJournal()
-            let kept = tracker.reached("restore-stores") ? Self.databasesKeptNote(node) : ""
-            return LifeboatError(code, "step \(step) failed: \(message); rolled back: \(outcome.text)\(kept)")
+            return LifeboatError(code, "step \(step) failed: \(message); rolled back: \(outcome.text)")
         } catch let rollbackError {
             tracker.journal.keptForOperator = true
             try? tracker.save()
@@ -144,20 +143,6 @@ extension NodeRestoreRunbook {
                 "step \(step) failed: \(message); the rollback failed too: \(text); the previous data is kept in \(rollback): lifeboat node restore --rollback \(job)"
             )
         }
-    }
-
-    /// Said after a rollback that followed the restore of the stores: the database servers'
-    /// contents are not kept before a load, so they stay as the backup had them.
-    static func databasesKeptNote(_ node: NodeConfiguration) -> String {
-        let databases = node.stores.filter {
-            switch $0 {
-            case .postgres, .mysql: true
-            default: false
-            }
-        }
-        return databases.isEmpty
-            ? ""
-            : "; the PostgreSQL/MySQL databases the restore may have loaded keep the backup's contents (a rollback does not undo them)"
     }
 
     /// What a rollback did, and why the node did not start again if it did not.
@@ -188,7 +173,10 @@ extension NodeRestoreRunbook {
         if fm.fileExists(atPath: rollback) {
             try await controller.stop()
             let redis = try await rollbackRedis(node: node, rollback: rollback)
-            let entries = try fm.contentsOfDirectory(atPath: rollback).sorted().filter { $0 != redisRollbackEntry }
+            let databases = try await rollbackDatabases(node: node, rollback: rollback)
+            let entries = try fm.contentsOfDirectory(atPath: rollback).sorted().filter {
+                $0 != redisRollbackEntry && $0 != databaseRollbackEntry
+            }
             for entry in entries {
                 try? fm.removeItem(atPath: datadir + "/" + entry)
                 try move(rollback + "/" + entry, to: datadir + "/" + entry)
@@ -199,7 +187,7 @@ extension NodeRestoreRunbook {
                 try? fm.removeItem(atPath: datadir + "/" + entry)
             }
             try fm.removeItem(atPath: rollback)
-            let back = entries + redis
+            let back = entries + redis + databases
             restored =
                 back.isEmpty ? "removed what the restore had put in place" : "put back \(back.joined(separator: ", ")) from \(rollback)"
         } else {
@@ -310,7 +298,6 @@ extension NodeRestoreRunbook {
         if let failure = outcome.startFailure {
             throw LifeboatError(.io, "\(interrupted): rolled back, but the node did not start again: \(failure)")
         }
-        let loaded = ["restore-stores", "restore-side-files", "restore-keys", "rollback"].contains(step)
-        return "\(interrupted): rolled back: \(outcome.text)\(loaded ? Self.databasesKeptNote(node) : ""); run the restore again"
+        return "\(interrupted): rolled back: \(outcome.text); run the restore again"
     }
 }

@@ -123,7 +123,12 @@ struct NodeRestoreRunbook: Sendable {
         let redisNote =
             node.stores.contains { if case .redis = $0 { true } else { false } }
             ? "; Redis: stop the server, put the backup's RDB in its data directory, start it and compare its key count" : ""
-        add("restore-stores", "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote + redisNote)
+        let databaseNote =
+            Self.databaseTargets(node).isEmpty
+            ? "" : "; databases: each copied as the node left it (for a rollback), then loaded from the backup's dump"
+        add(
+            "restore-stores",
+            "put the backed-up stores in \(datadir), keeping the directory structure" + shelfNote + redisNote + databaseNote)
         add("restore-side-files", node.profile.isNuts ? "restore vcr/trusted_issuers.yaml" : "restore side files kept with the stores")
         add("restore-keys", restoreKeysDescription)
         add("start", "start the node (\(controller.startDescription ?? "not configured"))")
@@ -254,10 +259,13 @@ struct NodeRestoreRunbook: Sendable {
             tracker.journal.placed += shelves.flatMap(\.modules)
             try tracker.save()
             let fromShelves = try Self.placeShelfCopies(shelves, datadir: datadir)
+            // Each database is copied as the stopped node left it, for a rollback, before any is loaded.
+            let copied = try await saveDatabases(rollback: rollback)
             // Databases in the declared order (Canton: the validator app before the participant).
             let databases = try await restoreDatabases(record) + restoreRedis(redisPlans, record: record, rollback: rollback)
             let restoredText = (incoming.sorted() + fromShelves.map { "\($0) (shelf copy)" } + databases).joined(separator: ", ")
-            tracker.done("done", "restored \(restoredText)")
+            tracker.done(
+                "done", "restored \(restoredText)" + (copied.isEmpty ? "" : "; rollback copies of \(copied.joined(separator: ", "))"))
 
             try await tracker.begin("restore-side-files")
             if node.profile.isNuts {

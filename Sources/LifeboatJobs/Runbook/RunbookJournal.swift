@@ -81,7 +81,12 @@ struct RunbookJournal: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let data = try encoder.encode(copy)
+        try Self.writeDurably(try encoder.encode(copy), to: path)
+    }
+
+    /// Writes `data` to a file beside `path`, syncs it, renames it over `path` and syncs the
+    /// directory: a kill leaves the old file or the new one, never a part.
+    static func writeDurably(_ data: Data, to path: String) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("create", temporary) }
@@ -101,7 +106,7 @@ struct RunbookJournal: Codable, Sendable, Equatable {
     }
 
     static func failure(_ what: String, _ path: String) -> LifeboatError {
-        LifeboatError(.io, "cannot \(what) the runbook journal \(path): \(String(cString: strerror(errno)))")
+        LifeboatError(.io, "cannot \(what) \(path): \(String(cString: strerror(errno)))")
     }
 }
 
