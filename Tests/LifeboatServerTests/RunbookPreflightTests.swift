@@ -57,6 +57,19 @@ import Testing
         #expect(NodeRestoreRunbook.missingTools(NodeConfiguration(name: "files", stores: [.sqlite(path: "/x.db")])).isEmpty)
     }
 
+    /// The room asked for beside the datadir: the staged copy and the databases' rollback
+    /// copies, with 10 % to spare; the message names both parts.
+    @Test func theDatabasesRollbackCopiesCountInTheSpaceNeeded() {
+        let mib: Int64 = 1 << 20
+        #expect(NodeRestoreRunbook.spaceProblem(free: 110 * mib, needed: 100 * mib, copies: 0, datadir: "/d") == nil)
+        let short = NodeRestoreRunbook.spaceProblem(free: 110 * mib, needed: 100 * mib, copies: 40 * mib, datadir: "/d")
+        #expect(short?.contains("the databases' rollback copies about 40") == true, "\(short ?? "")")
+        #expect(short?.hasSuffix("plus 10 %") == true)
+        #expect(NodeRestoreRunbook.spaceProblem(free: 155 * mib, needed: 100 * mib, copies: 40 * mib, datadir: "/d") == nil)
+        #expect(
+            NodeRestoreRunbook.spaceProblem(free: 109 * mib, needed: 100 * mib, copies: 0, datadir: "/d")?.contains("rollback") == false)
+    }
+
     /// A PATH without the client tools: each one the stores' restore runs is named, in store
     /// order; one executable found in any PATH directory counts, a non-executable file does not.
     @Test func missingClientToolsAreNamedFromThePath() throws {

@@ -2,6 +2,7 @@ import Foundation
 import LifeboatConfig
 import LifeboatCore
 import LifeboatDatabases
+import LifeboatRepository
 
 /// One database's copy in a rollback directory, taken before the restore loaded the backup
 /// into it.
@@ -128,5 +129,29 @@ extension NodeRestoreRunbook {
         }
         try fm.removeItem(atPath: base)
         return done
+    }
+
+    /// About the room the databases' rollback copies take: the size of their dumps in the
+    /// backup (a database has grown or shrunk since, so 10 % more is asked for with the rest).
+    func databaseCopyEstimate(_ record: SnapshotRecord) async throws -> Int64 {
+        let prefixes = Set(Self.databaseTargets(node).map(\.prefix))
+        guard !prefixes.isEmpty else { return 0 }
+        var total: Int64 = 0
+        for path in record.snapshot.streams ?? [] {
+            guard let prefix = path.split(separator: "/").first.map(String.init), prefixes.contains(prefix),
+                path.hasSuffix(".dump") || path.hasSuffix(".sql")
+            else { continue }
+            total += try await repository.fileNode(record, path: path).size ?? 0
+        }
+        return total
+    }
+
+    /// Why `free` bytes beside `datadir` cannot hold the staged copy (`needed`) and the
+    /// databases' rollback copies (`copies`) with 10 % to spare, or nil when they fit.
+    static func spaceProblem(free: Int64, needed: Int64, copies: Int64, datadir: String) -> String? {
+        let total = needed + copies
+        guard free < total + total / 10 else { return nil }
+        return "\(ByteText.format(free)) free next to \(datadir), the backup needs \(ByteText.format(needed))"
+            + (copies > 0 ? " and the databases' rollback copies about \(ByteText.format(copies))" : "") + " plus 10 %"
     }
 }

@@ -169,9 +169,11 @@ struct NodeRestoreRunbook: Sendable {
             try await tracker.begin("check")
             var notes: [String] = []
             let needed = record.snapshot.summary.bytes
-            if let free = Self.freeBytes((datadir as NSString).deletingLastPathComponent), free < needed + needed / 10 {
-                throw LifeboatError(
-                    .noSpace, "\(ByteText.format(free)) free next to \(datadir), the backup needs \(ByteText.format(needed)) plus 10 %")
+            let copies = try await databaseCopyEstimate(record)
+            if let free = Self.freeBytes((datadir as NSString).deletingLastPathComponent),
+                let problem = Self.spaceProblem(free: free, needed: needed, copies: copies, datadir: datadir)
+            {
+                throw LifeboatError(.noSpace, problem)
             }
             if request.identityDump == nil && node.identity != nil {
                 notes.append("WARNING: no identity dump given; if the node's keys are lost too it cannot recover without one")
