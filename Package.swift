@@ -102,7 +102,7 @@ let package = Package(
             name: "LifeboatJobs",
             dependencies: [
                 "LifeboatCore", "LifeboatConfig", "LifeboatCatalog", "LifeboatRepository", "LifeboatStorage", "LifeboatS3",
-                "LifeboatCrypto", "LifeboatIdentity", "LifeboatDatabases", "LifeboatProcess",
+                "LifeboatCrypto", "LifeboatIdentity", "LifeboatDatabases", "LifeboatProcess", "LifeboatChunking",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

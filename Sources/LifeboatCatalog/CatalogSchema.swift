@@ -86,6 +86,28 @@ enum CatalogSchema {
                     );
                     """)
         }
+        // v4: the evidence of restore drills (what was restored, how long it took, what was checked).
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE drill (
+                        job_id INTEGER PRIMARY KEY REFERENCES job(id) ON DELETE CASCADE,
+                        node TEXT NOT NULL,
+                        repository TEXT NOT NULL,
+                        snapshot TEXT,
+                        snapshot_time DATETIME,
+                        started_at DATETIME NOT NULL,
+                        duration REAL NOT NULL,
+                        files INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        digest TEXT,
+                        passed BOOLEAN NOT NULL,
+                        checks TEXT NOT NULL,
+                        error TEXT
+                    );
+                    CREATE INDEX drill_node ON drill(node, started_at);
+                    """)
+        }
         return migrator
     }
 }

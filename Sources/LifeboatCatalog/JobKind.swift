@@ -12,6 +12,8 @@ public enum JobKind: String, Codable, Sendable, CaseIterable, CustomStringConver
     case prune
     /// Copies snapshots to another repository.
     case copy
+    /// Restores a node's latest state backup into a scratch directory and checks it (a restore drill).
+    case drill
 
     public var description: String { rawValue }
 }

@@ -3,7 +3,9 @@ import Foundation
 // `nodes:` and each node's `stores:`.
 extension ConfigValidator {
     /// The keys a node reads.
-    static let nodeKeys = ["name", "profile", "datadir", "stores", "backups", "identity", "version", "control", "migration_id"]
+    static let nodeKeys = [
+        "name", "profile", "datadir", "stores", "backups", "identity", "version", "control", "migration_id", "drills",
+    ]
 
     /// `nodes:`: at least one node, names unique.
     func nodes(_ node: ConfigNode) -> [NodeConfiguration]? {
@@ -99,6 +101,16 @@ extension ConfigValidator {
             control = self.control(node)
             if control == nil { ok = false }
         }
+        var drills: DrillPlan?
+        if let node = fields["drills"] {
+            drills = drill(node)
+            if drills == nil {
+                ok = false
+            } else if fields["backups"] == nil {
+                report(node, "drills restore the node's state backups; this node has no backups schedule")
+                ok = false
+            }
+        }
         // Judged on what is written, so a section that failed on its own is not reported again here.
         let storesNode = fields["stores"]
         let backupsNode = fields["backups"]
@@ -117,7 +129,7 @@ extension ConfigValidator {
         guard ok, let name else { return nil }
         return NodeConfiguration(
             name: name, profile: profile, datadir: datadir, stores: stores, backups: backups, identity: identity,
-            version: version, control: control, migrationID: migrationID)
+            version: version, control: control, migrationID: migrationID, drills: drills)
     }
 
     /// Whether `node` is a list with no items.
@@ -253,7 +265,7 @@ extension ConfigValidator {
     }
 
     /// A `postgres://` or `postgresql://` URL without a password.
-    private func postgresURL(_ node: ConfigNode) -> String? {
+    func postgresURL(_ node: ConfigNode) -> String? {
         serverURL(node, schemes: ["postgres", "postgresql"], example: "postgres://backup@127.0.0.1:5432/app")
     }
 

@@ -20,46 +20,11 @@ extension ConfigValidator {
         // A broken `environment:` has been reported; do not also report what it would have filled in.
         let presetGiven = fields["environment"] != nil
 
-        var timeZone = TimeZone.utc
-        let timeZoneNode = fields["timezone"]
-        if let timeZoneNode {
-            if let identifier = text(timeZoneNode) {
-                if let zone = TimeZone(identifier: identifier) {
-                    timeZone = zone
-                } else {
-                    report(timeZoneNode, TimeZone.unknownMessage(identifier))
-                    ok = false
-                }
-            } else {
-                ok = false
-            }
-        }
-
-        var schedule: Schedule?
-        switch (fields["cron"], fields["interval"]) {
-        case (let cronNode?, nil):
-            if let text = text(cronNode) {
-                do {
-                    schedule = .cron(try CronExpression(text), timeZone: timeZone)
-                } catch {
-                    report(cronNode, Self.message(of: error))
-                }
-            }
-        case (nil, let intervalNode?):
-            schedule = interval(intervalNode).map(Schedule.interval)
-            if let timeZoneNode {
-                report(timeZoneNode, "timezone applies only to cron schedules; an interval counts from the previous run")
-                ok = false
-            }
-        case (nil, nil):
-            if let environment {
-                let cron = kind == .state ? environment.defaultBackupCron : environment.defaultIdentityCron
-                schedule = .cron(cron, timeZone: timeZone)
-            } else if !presetGiven {
-                reportSection(fields, "give cron or interval (or environment, to use its preset schedule)")
-            }
-        case (_?, _?):
-            report(fields.node, "give cron or interval, not both")
+        let schedule = self.schedule(
+            fields, ok: &ok, missing: presetGiven ? nil : "give cron or interval (or environment, to use its preset schedule)"
+        ) {
+            timeZone in
+            environment.map { .cron(kind == .state ? $0.defaultBackupCron : $0.defaultIdentityCron, timeZone: timeZone) }
         }
 
         var max: Int?
@@ -106,5 +71,86 @@ extension ConfigValidator {
             return nil
         }
         return policy
+    }
+
+    /// A `drills:` section: cron (with timezone) or interval, and an optional repository,
+    /// scratch directory and pause.
+    func drill(_ node: ConfigNode) -> DrillPlan? {
+        guard let fields = mapping(node, keys: DrillPlan.keys) else { return nil }
+        var ok = true
+        let schedule = self.schedule(fields, ok: &ok, missing: "give cron or interval: when the drill runs") { _ in nil }
+        var repository: String?
+        if let repositoryNode = fields["repository"], let name = text(repositoryNode) {
+            if let defined = repositoryNames, !defined.contains(name) {
+                report(repositoryNode, "no repository named \"\(name)\" (defined: \(defined.joined(separator: ", ")))")
+                ok = false
+            } else {
+                repository = name
+            }
+        }
+        var directory: String?
+        if let directoryNode = fields["directory"], let text = pathText(directoryNode) {
+            if text.hasPrefix("/") {
+                directory = text
+            } else {
+                report(directoryNode, "\"\(text)\" is not an absolute path; the drills' scratch directory must start with /")
+                ok = false
+            }
+        }
+        var postgres: String?
+        if let postgresNode = fields["postgres"] {
+            postgres = postgresURL(postgresNode)
+            if postgres == nil { ok = false }
+        }
+        var paused = false
+        if let pausedNode = fields["paused"] {
+            if let value = boolean(pausedNode) { paused = value } else { ok = false }
+        }
+        guard ok, let schedule else { return nil }
+        return DrillPlan(schedule: schedule, repository: repository, directory: directory, postgres: postgres, paused: paused)
+    }
+
+    /// The `cron` (read in `timezone`, default UTC) or `interval` of a section. With neither,
+    /// `fallback` gives the schedule; when it gives none, `missing` is reported (nil: already said).
+    func schedule(
+        _ fields: ConfigMapping, ok: inout Bool, missing: String?, fallback: (TimeZone) -> Schedule?
+    ) -> Schedule? {
+        var timeZone = TimeZone.utc
+        let timeZoneNode = fields["timezone"]
+        if let timeZoneNode {
+            if let identifier = text(timeZoneNode) {
+                if let zone = TimeZone(identifier: identifier) {
+                    timeZone = zone
+                } else {
+                    report(timeZoneNode, TimeZone.unknownMessage(identifier))
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        switch (fields["cron"], fields["interval"]) {
+        case (let cronNode?, nil):
+            guard let text = text(cronNode) else { return nil }
+            do {
+                return .cron(try CronExpression(text), timeZone: timeZone)
+            } catch {
+                report(cronNode, Self.message(of: error))
+                return nil
+            }
+        case (nil, let intervalNode?):
+            if let timeZoneNode {
+                report(timeZoneNode, "timezone applies only to cron schedules; an interval counts from the previous run")
+                ok = false
+            }
+            return interval(intervalNode).map(Schedule.interval)
+        case (nil, nil):
+            if let schedule = fallback(timeZone) { return schedule }
+            if let missing { reportSection(fields, missing) }
+            return nil
+        case (_?, _?):
+            report(fields.node, "give cron or interval, not both")
+            return nil
+        }
     }
 }

@@ -40,13 +40,16 @@ public struct NodeConfiguration: Sendable, Hashable {
     /// Canton: the network's current migration id (Splice `MIGRATION_ID`); a backup taken
     /// under another one cannot restore the validator.
     public var migrationID: Int?
+    /// The scheduled restore drill, if the node has one.
+    public var drills: DrillPlan? = nil
 
     /// Creates a node entry; the configuration loader checks the values.
     public init(
         name: String, profile: Profile = .generic, datadir: String? = nil, stores: [StoreConfiguration] = [],
         backups: BackupPlan? = nil, identity: IdentityConfiguration? = nil, version: String? = nil,
-        control: NodeControl? = nil, migrationID: Int? = nil
+        control: NodeControl? = nil, migrationID: Int? = nil, drills: DrillPlan? = nil
     ) {
+        self.drills = drills
         self.name = name
         self.profile = profile
         self.datadir = datadir
@@ -76,7 +79,7 @@ extension NodeConfiguration.Profile {
 
 extension NodeConfiguration: Codable {
     private enum CodingKeys: String, CodingKey {
-        case name, profile, datadir, stores, backups, identity, version, control
+        case name, profile, datadir, stores, backups, identity, version, control, drills
         case migrationID = "migration_id"
     }
 }

@@ -27,6 +27,18 @@ extension PostgresConnection {
         )
     }
 
+    /// Drops the database this connection names, if it exists (`dropdb --if-exists`, from the
+    /// server's `postgres` database).
+    public func dropDatabase() async throws {
+        guard let database = URLComponents(string: url)?.path.split(separator: "/").last.map(String.init), !database.isEmpty else {
+            throw LifeboatError(.invalidArgument, "\(displayURL) names no database to drop")
+        }
+        let maintenance = try withDatabase("postgres")
+        let output = try await CommandRunner.run(
+            try command("dropdb", ["--if-exists", "--no-password", "--maintenance-db=" + maintenance.url, database]))
+        if let failure = output.failure { throw classify(output.stderr, tool: "dropdb", failure: failure) }
+    }
+
     /// Writes the database as it is now to `file` (custom format).
     public func dump(toFile file: String) async throws {
         let output = try await CommandRunner.run(

@@ -94,8 +94,12 @@ public struct PostgresStoreClient: Sendable {
     /// A database named in `newDatabases` (entry name → new database name) is created with
     /// `createdb` on the same server and restored into; the others are restored over their
     /// current content with `pg_restore --clean --if-exists`.
+    ///
+    /// `keepOwnership: false` leaves out the dump's owners and grants (`--no-owner --no-acl`),
+    /// for a scratch server that lacks the node's roles.
     public func restore(
-        from repo: Repository, snapshot: SnapshotRecord, prefix: String = "postgres", newDatabases: [String: String] = [:]
+        from repo: Repository, snapshot: SnapshotRecord, prefix: String = "postgres", newDatabases: [String: String] = [:],
+        keepOwnership: Bool = true
     ) async throws -> [PostgresRestoreReport] {
         let manifest = try await manifest(from: repo, snapshot: snapshot, prefix: prefix)
         var reports: [PostgresRestoreReport] = []
@@ -105,7 +109,7 @@ public struct PostgresStoreClient: Sendable {
                     .invalidArgument,
                     "the snapshot holds database \(record.name), which this store does not declare; add it or restore by hand")
             }
-            var arguments = ["--no-password", "--exit-on-error"]
+            var arguments = ["--no-password", "--exit-on-error"] + (keepOwnership ? [] : ["--no-owner", "--no-acl"])
             if let newName = newDatabases[record.name] {
                 db = try db.withDatabase(newName)
                 try await create(db, name: newName)

@@ -48,6 +48,7 @@ public struct JobExecutor: Sendable {
         case .restore(let r): try await restore(r, progress: progress)
         case .verify(let node, let repository): try await verify(node: node, repository: repository, progress: progress)
         case .prune(let repository): try await prune(repository: repository, progress: progress)
+        case .drill(let name): try await drill(node: try node(named: name), job: job, progress: progress)
         }
     }
 

@@ -22,6 +22,8 @@ public enum JobRequest: Sendable, Hashable {
     case rollback(node: String, job: JobID)
     /// Finishing or undoing a node restore job that a killed daemon left half done.
     case recover(node: String, job: JobID)
+    /// A restore drill: the node's latest state backup restored into a scratch directory and checked.
+    case drill(node: String)
 
     /// The catalog's kind for the job.
     public var kind: JobKind {
@@ -31,13 +33,14 @@ public enum JobRequest: Sendable, Hashable {
         case .restore, .nodeRestore, .rollback, .recover: .restore
         case .verify: .verify
         case .prune: .prune
+        case .drill: .drill
         }
     }
 
     /// The catalog's node for the job; a prune, which belongs to a repository, is `repository/NAME`.
     public var node: String {
         switch self {
-        case .backup(let node), .identity(let node), .verify(let node, _): node
+        case .backup(let node), .identity(let node), .verify(let node, _), .drill(let node): node
         case .restore(let r): r.node
         case .nodeRestore(let r): r.node
         case .rollback(let node, _), .recover(let node, _): node

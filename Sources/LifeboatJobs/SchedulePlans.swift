@@ -49,6 +49,13 @@ extension NodeConfiguration {
         switch kind {
         case .backup: backups
         case .identity: identity?.plan
+        // A drill has no retention of its own: its plan is its schedule and the repository it restores from.
+        case .drill:
+            drills.map { drill in
+                BackupPlan(
+                    schedule: drill.schedule, max: 1, repositories: [drill.repository ?? backups?.repositories.first].compactMap { $0 },
+                    paused: drill.paused)
+            }
         default: nil
         }
     }

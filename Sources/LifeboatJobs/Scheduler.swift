@@ -50,6 +50,11 @@ public actor Scheduler {
     /// The kinds of jobs a node schedules.
     public static let scheduledKinds: [JobKind] = [.backup, .identity]
 
+    /// The kinds one node schedules: ``scheduledKinds``, and `drill` when it has a `drills:` section.
+    public static func scheduledKinds(of node: NodeConfiguration) -> [JobKind] {
+        scheduledKinds + (node.drills == nil ? [] : [.drill])
+    }
+
     /// The schedule in force for a node and kind, with its catalog state.
     public func schedule(node: String, kind: JobKind) async throws -> EffectiveSchedule {
         guard let nodeConfig = configuration.node(named: node) else {
@@ -121,7 +126,7 @@ public actor Scheduler {
     public func tick(now: Date) async -> [Job] {
         var submitted: [Job] = []
         for node in configuration.nodes {
-            for kind in Self.scheduledKinds {
+            for kind in Self.scheduledKinds(of: node) {
                 if let job = await tick(node: node, kind: kind, now: now) { submitted.append(job) }
             }
         }
@@ -153,7 +158,12 @@ public actor Scheduler {
             state.lastRun = now
             try await catalog.setScheduleRunTimes(node: node.name, kind: kind, lastRun: state.lastRun, nextRun: state.nextRun)
             if await runner.hasActiveJob(node: node.name, kind: kind) { return nil }
-            let request: JobRequest = kind == .identity ? .identity(node: node.name) : .backup(node: node.name)
+            let request: JobRequest =
+                switch kind {
+                case .identity: .identity(node: node.name)
+                case .drill: .drill(node: node.name)
+                default: .backup(node: node.name)
+                }
             let detail = missed ? "missed run of \(ISO8601.format(due))" : "due \(ISO8601.format(due))"
             return try await runner.submit(request, trigger: .schedule, detail: detail)
         } catch {

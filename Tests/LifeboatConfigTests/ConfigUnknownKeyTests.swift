@@ -30,7 +30,7 @@ import Testing
         Case(
             yaml: minimal(replacingLine: 7, with: "    data_dir: /var/lib/n1"),
             expected:
-                #"lifeboat.yaml:7: nodes[0]: unknown key "data_dir" (expected one of: name, profile, datadir, stores, backups, identity, version, control, migration_id)"#
+                #"lifeboat.yaml:7: nodes[0]: unknown key "data_dir" (expected one of: name, profile, datadir, stores, backups, identity, version, control, migration_id, drills)"#
         ),
         Case(
             yaml: minimal(replacingLine: 10, with: "        directory: data"),

@@ -56,7 +56,7 @@ import Testing
         let yaml = minimalYAML.components(separatedBy: "nodes:")[0] + "nodes:\n  - n1\n"
         #expect(
             failure(yaml)
-                == #"lifeboat.yaml:6: nodes[0]: expected a mapping of keys (name, profile, datadir, stores, backups, identity, version, control, migration_id), got "n1""#
+                == #"lifeboat.yaml:6: nodes[0]: expected a mapping of keys (name, profile, datadir, stores, backups, identity, version, control, migration_id, drills), got "n1""#
         )
     }
 

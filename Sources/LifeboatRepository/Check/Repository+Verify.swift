@@ -11,9 +11,20 @@ public struct RestoreVerification: Sendable, Codable {
     public var bytes: Int64 = 0
     /// Entries that are missing or differ, each with the reason.
     public var mismatches: [String] = []
+    /// Each file compared, by its path in the snapshot, with the SHA-256 (hex) read back.
+    public var sha256s: [String: String] = [:]
 
     /// Creates an empty result.
     public init() {}
+
+    /// SHA-256 (hex) over the files read back: one line `PATH SHA256` each, sorted by path.
+    public var digest: String {
+        var sha = StreamingSHA256()
+        for (path, hex) in sha256s.sorted(by: { $0.key < $1.key }) {
+            Array("\(path) \(hex)\n".utf8).withUnsafeBytes { sha.update($0) }
+        }
+        return sha.finalizeHex()
+    }
 }
 
 extension Repository {
@@ -60,6 +71,7 @@ extension Repository {
                 result.files += 1
                 let digest = try Self.sha256(ofFile: path)
                 result.bytes += digest.size
+                result.sha256s[rel] = digest.hex
                 if digest.size != (node.size ?? -1) {
                     result.mismatches.append("\(rel): size \(digest.size), snapshot has \(node.size ?? 0)")
                 } else if digest.hex != node.sha256 {

@@ -106,6 +106,7 @@ struct API: Sendable {
         switch text.lowercased() {
         case "backup", "backups", "state": .backup
         case "identity", "identity-dumps", "identity-dump": .identity
+        case "drill", "drills": .drill
         default: nil
         }
     }
@@ -114,9 +115,24 @@ struct API: Sendable {
         let node = try nodeName(context)
         let text = try Self.pathParameter(context, "kind")
         guard let kind = Self.kind(text) else {
-            throw Problem(.notFound, "kind: \"\(Self.show(text))\" is not a schedule; a node has the schedules backup and identity")
+            throw Problem(
+                .notFound,
+                "kind: \"\(Self.show(text))\" is not a schedule; a node has the schedules backup and identity, and drill with a drills: section"
+            )
+        }
+        if kind == .drill, daemon.configuration.node(named: node)?.drills == nil {
+            throw Problem(.notFound, "node \(node) has no drill schedule: its configuration has no drills: section")
         }
         return (node, kind)
+    }
+
+    /// Refuses to create, replace or delete a drill schedule through the API: it lives in the
+    /// node's `drills:` section with the drill's scratch directory and server (it can be paused).
+    func requireEditableSchedule(_ node: String, kind: JobKind) throws {
+        guard kind == .drill else { return }
+        throw Problem(
+            .unprocessableContent,
+            "node \(node)'s drill schedule comes from its drills: section in lifeboat.yaml; change it there (pause and resume work here)")
     }
 
     func kindParameter(_ request: Request, default fallback: JobKind?) throws -> JobKind? {
@@ -320,7 +336,7 @@ struct API: Sendable {
         var lastJobs: [String: JobView] = [:]
         var lastSuccess: [String: JobView] = [:]
         var warnings: [String] = []
-        for kind in Scheduler.scheduledKinds {
+        for kind in Scheduler.scheduledKinds(of: node) {
             let schedule = try await daemon.scheduler.schedule(node: name, kind: kind)
             schedules.append(ScheduleView(schedule, now: now))
             let summary = summaries.first { $0.node == name && $0.kind == kind }

@@ -149,3 +149,39 @@ public struct SnapshotView: Codable, Sendable, Hashable {
     public var files: Int
     public var repositories: [String]
 }
+
+/// A restore drill's evidence as the API shows it.
+public struct DrillView: Codable, Sendable, Hashable {
+    public var job: Int64
+    public var node: String
+    public var repository: String
+    /// The backup drilled (full id); nil when none could be found.
+    public var snapshot: String?
+    public var snapshotTime: Date?
+    public var startedAt: Date
+    public var durationSeconds: Double
+    public var files: Int
+    public var bytes: Int64
+    /// SHA-256 (hex) over the sorted lines `PATH SHA256` of every file restored.
+    public var digest: String?
+    public var passed: Bool
+    public var checks: [Drill.Check]
+    public var error: String?
+
+    /// The view of a catalog drill.
+    public init(_ drill: Drill) {
+        job = drill.job.rawValue
+        node = drill.node
+        repository = drill.repository
+        snapshot = drill.snapshot
+        snapshotTime = drill.snapshotTime
+        startedAt = drill.startedAt
+        durationSeconds = drill.duration
+        files = drill.files
+        bytes = drill.bytes
+        digest = drill.digest
+        passed = drill.passed
+        checks = drill.checks
+        error = drill.error
+    }
+}

@@ -20,6 +20,7 @@ public enum APIRouter {
             "GET /api/v1/nodes/{node}/history", "GET /api/v1/nodes/{node}/snapshots",
             "POST /api/v1/nodes/{node}/backups", "POST /api/v1/nodes/{node}/identity-dumps",
             "POST /api/v1/nodes/{node}/restores", "POST /api/v1/nodes/{node}/verify",
+            "GET /api/v1/nodes/{node}/drills", "POST /api/v1/nodes/{node}/drills",
             "GET /api/v1/nodes/{node}/restore-plan", "POST /api/v1/nodes/{node}/node-restores", "POST /api/v1/jobs/{id}/rollback",
             "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
         ] + IdentityRoutes.routes + ConsoleRouter.routes
@@ -61,6 +62,7 @@ public enum APIRouter {
             try context.require(.operator)
             let (node, kind) = try api.scheduleKey(context)
             try api.requireIdentitySource(node, kind: kind)
+            try api.requireEditableSchedule(node, kind: kind)
             let body = try await api.collect(request)
             _ = try RequestBody(body, properties: API.planProperties)
             let plan = try api.parsePlan(String(buffer: body), kind: kind)
@@ -72,6 +74,7 @@ public enum APIRouter {
         v1.delete("/nodes/{node}/schedules/{kind}") { _, context in
             try context.require(.operator)
             let (node, kind) = try api.scheduleKey(context)
+            try api.requireEditableSchedule(node, kind: kind)
             guard try await daemon.scheduler.schedule(node: node, kind: kind).plan != nil else {
                 throw Problem(.notFound, "node \(node) has no \(kind) schedule")
             }
@@ -118,6 +121,22 @@ public enum APIRouter {
         v1.post("/nodes/{node}/verify") { _, context in
             try context.require(.operator)
             return try await api.submit(.verify(node: try api.nodeName(context), repository: nil), context: context)
+        }
+        v1.get("/nodes/{node}/drills") { request, context in
+            try context.require(.viewer)
+            let node = try api.nodeName(context)
+            let limit = try api.limitParameter(request)
+            return try await api.cachedJSON("drills \(node) \(limit)") {
+                try await daemon.catalog.drills(node: node, limit: limit).map(DrillView.init)
+            }
+        }
+        v1.post("/nodes/{node}/drills") { _, context in
+            try context.require(.operator)
+            let node = try api.nodeName(context)
+            guard daemon.configuration.node(named: node)?.backups != nil else {
+                throw Problem(.unprocessableContent, "node \(node) has no state backups (no backups schedule) to drill")
+            }
+            return try await api.submit(.drill(node: node), context: context)
         }
         v1.post("/nodes/{node}/restores") { request, context in
             try context.require(.operator)

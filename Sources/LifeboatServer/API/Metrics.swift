@@ -41,10 +41,13 @@ enum Metrics {
             name: "lifeboat_pairing_ok", help: "1 when the latest state backup and identity dump are within each other's period.",
             type: "gauge")
         var up = Family(name: "lifeboat_up", help: "1 while the daemon runs.", type: "gauge")
+        var drill = Family(
+            name: "lifeboat_drill_last_success_timestamp",
+            help: "End time of the last restore drill that passed, per node (seconds since the epoch).", type: "gauge")
         // One read for every node and kind; a catalog that cannot be read leaves the job families empty.
         let summaries = (try? await daemon.catalog.summaries()) ?? []
         for node in daemon.configuration.nodes {
-            for kind in Scheduler.scheduledKinds {
+            for kind in Scheduler.scheduledKinds(of: node) {
                 let labels = [("node", node.name), ("kind", kind.rawValue)]
                 let summary = summaries.first { $0.node == node.name && $0.kind == kind } ?? JobSummary(node: node.name, kind: kind)
                 if let end = summary.lastCompleted?.endedAt {
@@ -79,10 +82,17 @@ enum Metrics {
             free.samples.append(([("repository", rc.name)], Double(space.free)))
             capacity.samples.append(([("repository", rc.name)], Double(space.capacity)))
         }
+        let drills = (try? await daemon.catalog.lastPassedDrills()) ?? [:]
+        for node in daemon.configuration.nodes {
+            guard let last = drills[node.name] else { continue }
+            drill.samples.append(([("node", node.name)], last.startedAt.addingTimeInterval(last.duration).timeIntervalSince1970))
+        }
         running.samples.append(([], Double(await daemon.runner.runningCount)))
         up.samples.append(([], 1))
         return [
-            lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, free, capacity, pairing, running, up,
+            lastSuccess, lastDuration, lastBytes, lastFailed, failures, runs, nextRun, paused, stored, free, capacity, pairing, drill,
+            running,
+            up,
         ]
         .map(text).joined()
     }

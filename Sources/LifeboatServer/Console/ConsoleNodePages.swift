@@ -93,6 +93,7 @@ extension Console {
             ? "<p><a href=\"\(base)/node-restore\" id=\"plan-node-restore-link\">Plan a node restore</a></p>"
             : "<p class=\"hint\" id=\"node-restore-role\">Planning and starting a node restore needs the admin role; you are signed in as \(session.role.rawValue).</p>"
         let schedule = try await scheduleSection(session, node: node, kind: .backup)
+        let drills = try await drillsSection(session, node: node)
         let body: Markup = """
             \(tabs(node, current: "backups"))
             <h1>\(node.name) — Backups</h1>
@@ -104,6 +105,7 @@ extension Console {
             <input type="hidden" name="kind" value="backup"><button type="submit" id="run-backup"\(disabled)>Back up now</button></form>
             <h2 id="history-heading">History</h2>
             \(history)
+            \(drills)
             <h2 id="node-restore-heading">Node restore</h2>
             <p>The whole runbook: stop the node, move its data aside for a rollback, put a backup in place, restore keys, start and check it.</p>
             \(nodeRestore)
@@ -201,12 +203,23 @@ extension Console {
         return ("\(node.name) identity dumps", "", body)
     }
 
-    /// `POST /nodes/{node}/run`: a backup or identity dump now, through the same runner as the API.
+    /// `POST /nodes/{node}/run`: a backup, identity dump or restore drill now, through the same runner as the API.
     func runNow(_ session: ConsoleSession, _ form: FormBody, node: NodeConfiguration) async throws -> Response {
-        let identity = form["kind"] == "identity"
-        _ = try await daemon.runner.submit(
-            identity ? .identity(node: node.name) : .backup(node: node.name), trigger: .api, detail: "console, token \(session.tokenName)")
-        return Self.redirect("/nodes/\(Self.segment(node.name))/\(identity ? "identity#dumps-heading" : "backups#history-heading")")
+        let kind = form["kind"] ?? "backup"
+        let request: JobRequest
+        let anchor: String
+        switch kind {
+        case "identity": (request, anchor) = (.identity(node: node.name), "identity#dumps-heading")
+        case "drill":
+            guard node.backups != nil else {
+                throw ConsoleFailure(status: .unprocessableContent, message: "node \(node.name) has no state backups to drill")
+            }
+            (request, anchor) = (.drill(node: node.name), "backups#drills-heading")
+        case "backup": (request, anchor) = (.backup(node: node.name), "backups#history-heading")
+        default: throw ConsoleFailure(status: .badRequest, message: "kind \"\(kind)\" is not one of backup, identity, drill")
+        }
+        _ = try await daemon.runner.submit(request, trigger: .api, detail: "console, token \(session.tokenName)")
+        return Self.redirect("/nodes/\(Self.segment(node.name))/\(anchor)")
     }
 
     /// `POST /nodes/{node}/restore`: starts the restore job and shows its live status.
