@@ -27,8 +27,11 @@ public final class JobThreads: TaskExecutor, @unchecked Sendable {
     private var queue: [UnownedJob] = []
     private var head = 0
 
-    /// Starts `threads` threads at niceness `nice` (added to the process's own).
-    init(threads: Int, nice niceness: Int32) {
+    /// Starts `threads` threads at niceness `nice` (added to the process's own). The test
+    /// harness runs an in-process daemon's server on a pool of its own at niceness 0, so that
+    /// test bodies blocking the cooperative pool (a CLI child awaited synchronously) cannot
+    /// hold its requests back.
+    public init(threads: Int, nice niceness: Int32) {
         for index in 0..<threads {
             let thread = Thread { [self] in
                 // `nice` changes the calling thread only on Linux.

@@ -30,14 +30,10 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs to completion.
-    func run(_ arguments: [String], stdin: FileHandle? = nil) throws -> Result {
-        let process = try start(arguments)
-        let out = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-        let err = (process.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    /// Runs to completion, awaited off the cooperative pool (see ProcessOutcome).
+    func run(_ arguments: [String]) async throws -> Result {
+        let outcome = await ProcessOutcome.collect(try start(arguments))
+        return Result(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     /// Starts without waiting (for kill tests).

@@ -6,28 +6,28 @@ import Testing
     let cli = CLI()
 
     /// A repository and a small source tree in a fresh temp directory.
-    func setUp() throws -> (TemporaryDirectory, repo: String, source: String) {
+    func setUp() async throws -> (TemporaryDirectory, repo: String, source: String) {
         let dir = try TemporaryDirectory(prefix: "lifeboat-cli")
         let repo = dir.appending("repo")
         let source = dir.appending("node")
         try FileManager.default.createDirectory(atPath: source + "/vcr", withIntermediateDirectories: true)
         try writeRandomFile(source + "/vcr/data.bin", bytes: 300_000, seed: 1)
         try Data("NutsOrganizationCredential:\n  - did:nuts:1\n".utf8).write(to: URL(fileURLWithPath: source + "/vcr/trusted_issuers.yaml"))
-        let r = try cli.run(["init", "--repo", repo])
+        let r = try await cli.run(["init", "--repo", repo])
         #expect(r.status == 0, "\(r.stderr)")
         return (dir, repo, source)
     }
 
-    @Test func backupSnapshotsRestoreWithJSON() throws {
-        let (dir, repo, source) = try setUp()
+    @Test func backupSnapshotsRestoreWithJSON() async throws {
+        let (dir, repo, source) = try await setUp()
         defer { dir.remove() }
-        let backup = try cli.run(["backup", "--repo", repo, "--tag", "nightly", "--node", "nuts-1", "--json", source])
+        let backup = try await cli.run(["backup", "--repo", repo, "--tag", "nightly", "--node", "nuts-1", "--json", source])
         #expect(backup.status == 0, "\(backup.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])
         let id = try #require(summary["snapshot_id"] as? String)
         #expect(id.count == 64)
         #expect(summary["files"] as? Int == 2)
-        let list = try cli.run(["snapshots", "--repo", repo, "--json"])
+        let list = try await cli.run(["snapshots", "--repo", repo, "--json"])
         #expect(list.status == 0)
         let snaps = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(snaps.count == 1)
@@ -37,43 +37,43 @@ import Testing
         #expect(snaps[0]["kind"] as? String == "state")
         #expect(!list.stdout.contains("cli test password"))
         let target = dir.appending("out")
-        let restore = try cli.run(["restore", "--repo", repo, String(id.prefix(8)), "--target", target])
+        let restore = try await cli.run(["restore", "--repo", repo, String(id.prefix(8)), "--target", target])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(FileManager.default.contentsEqual(atPath: source + "/vcr/data.bin", andPath: target + "/node/vcr/data.bin"))
-        let again = try cli.run(["restore", "--repo", repo, "latest", "--target", target])
+        let again = try await cli.run(["restore", "--repo", repo, "latest", "--target", target])
         #expect(again.status != 0)
         #expect(again.stderr.contains("not empty"))
         #expect(again.stderr.split(separator: "\n").count == 1, "one line: \(again.stderr)")
-        let stats = try cli.run(["stats", "--repo", repo, "--json"])
+        let stats = try await cli.run(["stats", "--repo", repo, "--json"])
         let s = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
         #expect((s["logical_bytes"] as? Int ?? 0) > 300_000)
         #expect((s["stored_bytes"] as? Int ?? 0) > 0)
         #expect(s["dedup_ratio"] != nil)
     }
 
-    @Test func badInputGetsOneLineAndAnExitCode() throws {
-        let (dir, repo, source) = try setUp()
+    @Test func badInputGetsOneLineAndAnExitCode() async throws {
+        let (dir, repo, source) = try await setUp()
         defer { dir.remove() }
-        let wrong = try CLI(password: "nope").run(["snapshots", "--repo", repo])
+        let wrong = try await CLI(password: "nope").run(["snapshots", "--repo", repo])
         #expect(wrong.status == 12)
         #expect(wrong.stderr.contains("wrong password"))
-        let missing = try cli.run(["snapshots", "--repo", dir.appending("nothing")])
+        let missing = try await cli.run(["snapshots", "--repo", dir.appending("nothing")])
         #expect(missing.status == 10)
         #expect(missing.stderr.contains("no Lifeboat repository"))
-        let notRepo = try cli.run(["snapshots", "--repo", source])
+        let notRepo = try await cli.run(["snapshots", "--repo", source])
         #expect(notRepo.status == 10)
-        let unknown = try cli.run(["restore", "--repo", repo, "abcdef12", "--target", dir.appending("x")])
+        let unknown = try await cli.run(["restore", "--repo", repo, "abcdef12", "--target", dir.appending("x")])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("abcdef12"))
-        let noPassword = try CLI(password: nil).run(["snapshots", "--repo", repo])
+        let noPassword = try await CLI(password: nil).run(["snapshots", "--repo", repo])
         #expect(noPassword.status == 64)
         #expect(noPassword.stderr.contains("LIFEBOAT_PASSWORD"))
-        let noPath = try cli.run(["backup", "--repo", repo, dir.appending("does-not-exist")])
+        let noPath = try await cli.run(["backup", "--repo", repo, dir.appending("does-not-exist")])
         #expect(noPath.status == 64)
         #expect(noPath.stderr.contains("does-not-exist"))
-        let badKeep = try cli.run(["forget", "--repo", repo, "--keep-last", "0"])
+        let badKeep = try await cli.run(["forget", "--repo", repo, "--keep-last", "0"])
         #expect(badKeep.status == 64)
-        let twice = try cli.run(["init", "--repo", repo])
+        let twice = try await cli.run(["init", "--repo", repo])
         #expect(twice.status != 0)
         #expect(twice.stderr.contains("already exists"))
         for r in [wrong, missing, notRepo, unknown, noPassword, twice] {
@@ -82,21 +82,21 @@ import Testing
         }
     }
 
-    @Test func checkNamesAFlippedByteInAPack() throws {
-        let (dir, repo, source) = try setUp()
+    @Test func checkNamesAFlippedByteInAPack() async throws {
+        let (dir, repo, source) = try await setUp()
         defer { dir.remove() }
-        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
-        #expect(try cli.run(["check", "--repo", repo, "--read-data"]).status == 0)
+        #expect(try await cli.run(["backup", "--repo", repo, source]).status == 0)
+        #expect(try await cli.run(["check", "--repo", repo, "--read-data"]).status == 0)
         let packs = FileManager.default.enumerator(atPath: repo + "/data")?.compactMap { $0 as? String }.filter { $0.count > 10 } ?? []
         let pack = try #require(packs.first)
         let path = repo + "/data/" + pack
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[100] ^= 1
         try bytes.write(to: URL(fileURLWithPath: path))
-        let check = try cli.run(["check", "--repo", repo, "--read-data"])
+        let check = try await cli.run(["check", "--repo", repo, "--read-data"])
         #expect(check.status == 1)
         #expect(check.stderr.contains((pack as NSString).lastPathComponent))
-        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        let restore = try await cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
         #expect(restore.status == 1)
         #expect(restore.stderr.contains("data.bin"))
         #expect(!FileManager.default.fileExists(atPath: dir.appending("out/node/vcr/data.bin")))
@@ -104,12 +104,12 @@ import Testing
 
     /// A damaged snapshot manifest is named by `snapshots` (which lists the rest and fails),
     /// and a damaged index file is rebuilt by `repair index` after which check is clean.
-    @Test func damagedManifestAndIndexFromTheCommandLine() throws {
-        let (dir, repo, source) = try setUp()
+    @Test func damagedManifestAndIndexFromTheCommandLine() async throws {
+        let (dir, repo, source) = try await setUp()
         defer { dir.remove() }
-        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        #expect(try await cli.run(["backup", "--repo", repo, source]).status == 0)
         try writeRandomFile(source + "/vcr/second.bin", bytes: 200_000, seed: 2)
-        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        #expect(try await cli.run(["backup", "--repo", repo, source]).status == 0)
         func names(_ kind: String) -> [String] {
             (FileManager.default.enumerator(atPath: repo + "/" + kind)?.compactMap { $0 as? String } ?? [])
                 .filter { ($0 as NSString).lastPathComponent.count == 64 }.sorted()
@@ -119,7 +119,7 @@ import Testing
         let victim = repo + "/snapshots/" + manifests[0]
         let original = try Data(contentsOf: URL(fileURLWithPath: victim))
         try original.prefix(10).write(to: URL(fileURLWithPath: victim))
-        let listed = try cli.run(["snapshots", "--repo", repo, "--json"])
+        let listed = try await cli.run(["snapshots", "--repo", repo, "--json"])
         #expect(listed.status == 1)
         let shortVictim = String((manifests[0] as NSString).lastPathComponent.prefix(8))
         #expect(listed.stderr.contains(shortVictim) && listed.stderr.contains("lifeboat check"), "\(listed.stderr)")
@@ -132,28 +132,28 @@ import Testing
         var bytes = try Data(contentsOf: URL(fileURLWithPath: indexPath))
         bytes[bytes.count / 2] ^= 4
         try bytes.write(to: URL(fileURLWithPath: indexPath))
-        let broken = try cli.run(["check", "--repo", repo])
+        let broken = try await cli.run(["check", "--repo", repo])
         #expect(broken.status == 1 && broken.stderr.contains("repair index"), "\(broken.stderr)")
-        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        let restore = try await cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
         #expect(restore.status == 0, "\(restore.stderr)")
-        let repair = try cli.run(["repair", "index", "--repo", repo, "--json"])
+        let repair = try await cli.run(["repair", "index", "--repo", repo, "--json"])
         #expect(repair.status == 0, "\(repair.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(repair.stdout.utf8)) as? [String: Any]
         #expect((report?["damaged_index_files"] as? [String])?.first?.hasSuffix((index as NSString).lastPathComponent) == true)
-        let clean = try cli.run(["check", "--repo", repo, "--read-data"])
+        let clean = try await cli.run(["check", "--repo", repo, "--read-data"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(!clean.stdout.contains("warning") && !clean.stderr.contains("warning"), "\(clean.stdout)\(clean.stderr)")
     }
 
-    @Test func keyFileAndKeyCommands() throws {
-        let (dir, repo, _) = try setUp()
+    @Test func keyFileAndKeyCommands() async throws {
+        let (dir, repo, _) = try await setUp()
         defer { dir.remove() }
         let keyFile = dir.appending("repo.key")
-        #expect(try cli.run(["key", "generate", "-o", keyFile]).status == 0)
+        #expect(try await cli.run(["key", "generate", "-o", keyFile]).status == 0)
         let mode = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(try cli.run(["key", "add", "--repo", repo, "--new-key-file", keyFile]).status == 0)
-        let list = try CLI(password: nil).run(["key", "list", "--repo", repo, "--key-file", keyFile, "--json"])
+        #expect(try await cli.run(["key", "add", "--repo", repo, "--new-key-file", keyFile]).status == 0)
+        let list = try await CLI(password: nil).run(["key", "list", "--repo", repo, "--key-file", keyFile, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(keys.count == 2)
@@ -166,7 +166,7 @@ import Testing
 @Suite struct DiskFullCLITests {
     let cli = CLI()
 
-    @Test func backupIntoAFullDiskFailsCleanly() throws {
+    @Test func backupIntoAFullDiskFailsCleanly() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-full")
         defer { dir.remove() }
         let mountPoint = dir.appending("small")
@@ -178,22 +178,22 @@ import Testing
         let source = dir.appending("node")
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         try writeRandomFile(source + "/small.bin", bytes: 1_000_000, seed: 8)
-        #expect(try cli.run(["init", "--repo", repo]).status == 0)
-        #expect(try cli.run(["backup", "--repo", repo, source]).status == 0)
+        #expect(try await cli.run(["init", "--repo", repo]).status == 0)
+        #expect(try await cli.run(["backup", "--repo", repo, source]).status == 0)
         try writeRandomFile(source + "/big.bin", bytes: 12_000_000, seed: 9)
-        let full = try cli.run(["backup", "--repo", repo, source])
+        let full = try await cli.run(["backup", "--repo", repo, source])
         #expect(full.status == 1)
         #expect(full.stderr.contains("no space left on device"), "\(full.stderr)")
         #expect(full.stderr.split(separator: "\n").count == 1, "one line: \(full.stderr)")
-        let list = try cli.run(["snapshots", "--repo", repo, "--json"])
+        let list = try await cli.run(["snapshots", "--repo", repo, "--json"])
         let snaps = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(snaps.count == 1)
-        let restore = try cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
+        let restore = try await cli.run(["restore", "--repo", repo, "latest", "--target", dir.appending("out")])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(FileManager.default.contentsEqual(atPath: source + "/small.bin", andPath: dir.appending("out/node/small.bin")))
         try FileManager.default.removeItem(atPath: source + "/big.bin")
-        #expect(try cli.run(["prune", "--repo", repo]).status == 0)
-        let check = try cli.run(["check", "--repo", repo, "--read-data"])
+        #expect(try await cli.run(["prune", "--repo", repo]).status == 0)
+        let check = try await cli.run(["check", "--repo", repo, "--read-data"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 }

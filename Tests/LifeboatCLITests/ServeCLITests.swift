@@ -63,16 +63,16 @@ import Testing
         return String(String(decoding: out, as: UTF8.self).prefix(64))
     }
 
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
+    func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try condition() { return true }
-            usleep(200_000)
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
         }
         return false
     }
 
-    @Test func clientCommandsAndKillNineKeepsHistory() throws {
+    @Test func clientCommandsAndKillNineKeepsHistory() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-serve")
         defer { dir.remove() }
         let port = freePort()
@@ -81,28 +81,28 @@ import Testing
         let cli = CLI(extra: ["LIFEBOAT_TEST_REPO_PASSWORD": "serve-pass", "LIFEBOAT_TOKEN": Self.token, "LIFEBOAT_SERVER": server])
         var daemon = try cli.start(["serve", "--config", config, "--init-repositories"], quiet: true)
         defer { kill(daemon.processIdentifier, SIGKILL) }
-        #expect(try waitUntil(30) { try cli.run(["status"]).status == 0 })
+        #expect(try await waitUntil(30) { try await cli.run(["status"]).status == 0 })
 
-        let run = try cli.run(["run", "n1", "--wait", "--json"])
+        let run = try await cli.run(["run", "n1", "--wait", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let job = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(job["state"] as? String == "Completed")
         let jobID = try #require(job["id"] as? Int64)
-        let shown = try cli.run(["job", "\(jobID)"])
+        let shown = try await cli.run(["job", "\(jobID)"])
         #expect(shown.stdout.contains("Completed"), "\(shown.stdout)")
-        let status = try cli.run(["status"])
+        let status = try await cli.run(["status"])
         #expect(status.stdout.contains("n1 (generic)"), "\(status.stdout)")
         #expect(status.stdout.contains("every 2s"), "\(status.stdout)")
         // Wait for scheduled runs too, then kill the daemon without warning.
-        #expect(try waitUntil(30) { try cli.run(["history", "n1", "--json"]).stdout.components(separatedBy: "\"Completed\"").count > 3 })
-        let before = try cli.run(["history", "n1", "--json", "--limit", "1000"])
+        #expect(try await waitUntil(30) { try await cli.run(["history", "n1", "--json"]).stdout.components(separatedBy: "\"Completed\"").count > 3 })
+        let before = try await cli.run(["history", "n1", "--json", "--limit", "1000"])
         let beforeJobs = try #require(try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [[String: Any]])
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
 
         daemon = try cli.start(["serve", "--config", config], quiet: true)
-        #expect(try waitUntil(30) { try cli.run(["status"]).status == 0 })
-        let after = try cli.run(["history", "n1", "--json", "--limit", "1000"])
+        #expect(try await waitUntil(30) { try await cli.run(["status"]).status == 0 })
+        let after = try await cli.run(["history", "n1", "--json", "--limit", "1000"])
         let afterJobs = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]])
         // Every job from before is still there, finished ones unchanged; one running at the kill is now Failed.
         for old in beforeJobs {
@@ -113,30 +113,30 @@ import Testing
         // And the schedule keeps running after the restart.
         let completedBefore = afterJobs.filter { $0["state"] as? String == "Completed" }.count
         #expect(
-            try waitUntil(30) {
-                let now = try cli.run(["history", "n1", "--json", "--limit", "1000"]).stdout
+            try await waitUntil(30) {
+                let now = try await cli.run(["history", "n1", "--json", "--limit", "1000"]).stdout
                 return now.components(separatedBy: "\"Completed\"").count - 1 > completedBefore
             })
         // A second daemon on the same catalog is refused.
-        let second = try cli.run(["serve", "--config", config])
+        let second = try await cli.run(["serve", "--config", config])
         #expect(second.status != 0)
         #expect(second.stderr.contains("another lifeboat serve is using catalog"), "\(second.stderr)")
         // SIGTERM ends it cleanly.
         kill(daemon.processIdentifier, SIGTERM)
-        #expect(try waitUntil(20) { !daemon.isRunning })
+        #expect(try await waitUntil(20) { !daemon.isRunning })
         #expect(daemon.terminationStatus == 0)
         // The repository is consistent.
-        let check = try CLI(password: "serve-pass").run(["check", "--repo", dir.appending("repo"), "--read-data"])
+        let check = try await CLI(password: "serve-pass").run(["check", "--repo", dir.appending("repo"), "--read-data"])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
     }
 
-    @Test func clientErrorsAreClear() throws {
+    @Test func clientErrorsAreClear() async throws {
         let port = freePort()
         let cli = CLI(extra: ["LIFEBOAT_SERVER": "http://127.0.0.1:\(port)"])
-        let down = try cli.run(["status"])
+        let down = try await cli.run(["status"])
         #expect(down.status != 0)
         #expect(down.stderr.contains("cannot reach the daemon"), "\(down.stderr)")
-        let badURL = try CLI(extra: ["LIFEBOAT_SERVER": "ftp://x"]).run(["status"])
+        let badURL = try await CLI(extra: ["LIFEBOAT_SERVER": "ftp://x"]).run(["status"])
         #expect(badURL.status == 64 || badURL.status == 1)
         #expect(badURL.stderr.contains("is not an http(s)://HOST[:PORT] URL"), "\(badURL.stderr)")
     }

@@ -158,24 +158,17 @@ struct LifeboatCLI {
         return process
     }
 
-    /// Runs to completion.
-    func run(_ arguments: [String]) throws -> Result {
+    /// Runs to completion, awaited off the cooperative pool (see ProcessOutcome).
+    func run(_ arguments: [String]) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
         try process.run()
-        // stderr is short; reading stdout to its end first cannot block on a full stderr pipe.
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-            stderr: String(decoding: err, as: UTF8.self))
+        let outcome = await ProcessOutcome.collect(process)
+        return Result(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }

@@ -33,7 +33,7 @@ import Testing
         try await withStorage(try faultConfiguration(endpoint: moto.endpoint, bucket: bucket)) { try await $0.createBucket() }
         let cli = LifeboatCLI(accessKeyID: "AKIAWRONGWRONGWRONG1")
         for arguments in [["init"], ["snapshots"]] {
-            let result = try cli.run(arguments + ["--repo", "s3:\(moto.endpoint)/\(bucket)/repo"])
+            let result = try await cli.run(arguments + ["--repo", "s3:\(moto.endpoint)/\(bucket)/repo"])
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             let message = singleError(result, "\(arguments)")
             #expect(message.contains("access key AKIAWRONGWRONGWRONG1"), "\(message)")
@@ -50,17 +50,17 @@ import Testing
         _ = try ChangingTree(root: directory.appending("node"), seed: 4)
         let cli = LifeboatCLI()
         for arguments in [["snapshots"], ["backup", directory.appending("node")], ["check"]] {
-            let result = try cli.run(arguments + ["--repo", "s3:\(moto.endpoint)/no-such-bucket-here/repo"])
+            let result = try await cli.run(arguments + ["--repo", "s3:\(moto.endpoint)/no-such-bucket-here/repo"])
             #expect(result.status == 10, "\(arguments): \(result.status) \(result.stderr)")
             let message = singleError(result, "\(arguments)")
             #expect(message == "bucket no-such-bucket-here does not exist at \(moto.endpoint)", "\(message)")
         }
     }
 
-    @Test func anUnreachableEndpointIsNamedOnceAfterTheRetries() throws {
+    @Test func anUnreachableEndpointIsNamedOnceAfterTheRetries() async throws {
         let port = try unusedLoopbackPort()
         let started = ContinuousClock.now
-        let result = try LifeboatCLI().run(["snapshots", "--repo", "s3:http://127.0.0.1:\(port)/bucket/repo"])
+        let result = try await LifeboatCLI().run(["snapshots", "--repo", "s3:http://127.0.0.1:\(port)/bucket/repo"])
         // Five attempts with backoff take seconds; the shared HTTP client's own reconnecting took minutes.
         #expect(ContinuousClock.now - started < .seconds(60))
         #expect(result.status == 1, "\(result.status) \(result.stderr)")
@@ -78,8 +78,8 @@ import Testing
         let repository = "s3:\(moto.endpoint)/\(freshBucket())/repo"
         let cli = LifeboatCLI()
         var tree = try ChangingTree(root: directory.appending("node"), seed: 12)
-        #expect(try cli.run(["init", "--repo", repository]).status == 0)
-        let first = try cli.run(["backup", "--repo", repository, tree.root])
+        #expect(try await cli.run(["init", "--repo", repository]).status == 0)
+        let first = try await cli.run(["backup", "--repo", repository, tree.root])
         #expect(first.status == 0, "\(first.stderr)")
         let before = tree
         var generator = SeededGenerator(seed: 99)
@@ -91,25 +91,25 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
 
-        let check = try cli.run(["check", "--repo", repository, "--read-data"])
+        let check = try await cli.run(["check", "--repo", repository, "--read-data"])
         #expect(check.status == 0, "check after kill: \(check.stdout) \(check.stderr)")
-        let list = try cli.run(["snapshots", "--repo", repository, "--json"])
+        let list = try await cli.run(["snapshots", "--repo", repository, "--json"])
         let snapshots = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect((1...2).contains(snapshots.count), "\(list.stdout)")
         // The first snapshot, and the second if the kill came after it was stored, hold the
         // files of the first backup (the second also the big files, whole or not at all).
         for id in snapshots.compactMap({ $0["id"] as? String }) {
             let restored = directory.appending("restore-\(id)")
-            let restore = try cli.run(["restore", "--repo", repository, id, "--target", restored])
+            let restore = try await cli.run(["restore", "--repo", repository, id, "--target", restored])
             #expect(restore.status == 0, "\(restore.stderr)")
             #expect(before.differences(in: restored + "/node").filter { !$0.hasPrefix("big-") }.isEmpty)
         }
 
         try tree.change()
-        let next = try cli.run(["backup", "--repo", repository, tree.root])
+        let next = try await cli.run(["backup", "--repo", repository, tree.root])
         #expect(next.status == 0, "backup after kill: \(next.stderr)")
         let latest = directory.appending("restore-latest")
-        #expect(try cli.run(["restore", "--repo", repository, "latest", "--target", latest]).status == 0)
+        #expect(try await cli.run(["restore", "--repo", repository, "latest", "--target", latest]).status == 0)
         let differences = tree.differences(in: latest + "/node").filter { !$0.hasPrefix("big-") }
         #expect(differences.isEmpty, "\(differences)")
     }

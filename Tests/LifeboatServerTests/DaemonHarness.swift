@@ -99,7 +99,13 @@ final class DaemonHarness: @unchecked Sendable {
         try await daemon.openRepositories(create: true)
         let ports = AsyncStream.makeStream(of: Int.self)
         let daemon = self.daemon
-        server = Task { try await DaemonServer.run(daemon, signals: []) { ports.continuation.yield($0) } }
+        // On threads of its own: the server's connection handlers, the runner and the
+        // scheduler are its child tasks and inherit the preference, so synchronous tests
+        // blocking both cooperative threads of a 2-core CI machine cannot starve its answers
+        // (a request once waited over 30 s behind them).
+        server = Task(executorPreference: Self.serverThreads) {
+            try await DaemonServer.run(daemon, signals: []) { ports.continuation.yield($0) }
+        }
         var bound = 0
         for await p in ports.stream {
             bound = p
@@ -147,11 +153,17 @@ final class DaemonHarness: @unchecked Sendable {
             headers: response.headers)
     }
 
-    /// Polls a job until it finishes.
+    /// The threads every harness's server runs on.
+    static let serverThreads = JobThreads(threads: 2, nice: 0)
+
+    /// Polls a job until it finishes; it looks once more after the deadline, in case the
+    /// test's own task was kept waiting past it.
     func waitForJob(_ id: Int64, timeout: Double = 60) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
-        while Date() < deadline {
+        var lastLook = false
+        while !lastLook {
+            lastLook = Date() >= deadline
             let answer = try await call(.GET, "/api/v1/jobs/\(id)", token: Self.viewerToken)
             last = answer.text
             if let job = answer.json as? [String: Any], let state = job["state"] as? String,

@@ -163,17 +163,17 @@ import Testing
         let target = h.dir.appending("cli-redis")
         let base = ["restore", "latest", "--repo", h.repoPath, "--node", "cache-1"]
 
-        let missing = try Self.lifeboat(base + ["--redis", "redis-3", "--target", target])
+        let missing = try await Self.lifeboat(base + ["--redis", "redis-3", "--target", target])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("holds no Redis entry redis-3/dump.rdb (its Redis entries: redis)"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target))
-        let running = try Self.lifeboat(base + ["--redis", "redis", "--target", target, "--redis-url", "redis://127.0.0.1:\(port)"])
+        let running = try await Self.lifeboat(base + ["--redis", "redis", "--target", target, "--redis-url", "redis://127.0.0.1:\(port)"])
         #expect(running.status != 0 && running.stderr.contains("is running"), "\(running.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target + "/dump.rdb"))
-        let usage = try Self.lifeboat(base + ["--redis-url", "redis://127.0.0.1:\(port)", "--target", target])
+        let usage = try await Self.lifeboat(base + ["--redis-url", "redis://127.0.0.1:\(port)", "--target", target])
         #expect(usage.status == 64 && usage.stderr.contains("go with --redis"), "\(usage.status) \(usage.stderr)")
 
-        let ok = try Self.lifeboat(base + ["--redis", "redis", "--target", target, "--json"])
+        let ok = try await Self.lifeboat(base + ["--redis", "redis", "--target", target, "--json"])
         #expect(ok.status == 0, "\(ok.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any], "\(ok.stdout)")
         #expect(json["entry"] as? String == "redis" && json["path"] as? String == target + "/dump.rdb", "\(json)")
@@ -183,15 +183,15 @@ import Testing
         let loaded = try await Self.loaded(from: target)
         #expect(loaded.keys == "50" && loaded.key7 == "value 7", "\(loaded)")
 
-        let again = try Self.lifeboat(base + ["--redis", "redis", "--target", target])
+        let again = try await Self.lifeboat(base + ["--redis", "redis", "--target", target])
         #expect(again.status != 0 && again.stderr.contains("already exists; pass --force"), "\(again.stderr)")
-        let forced = try Self.lifeboat(base + ["--redis", "redis", "--target", target, "--force"])
+        let forced = try await Self.lifeboat(base + ["--redis", "redis", "--target", target, "--force"])
         #expect(forced.status == 0 && forced.stdout.contains("restored Redis entry redis"), "\(forced.stderr)")
         #expect(!forced.stdout.contains(DaemonHarness.password) && !forced.stderr.contains(DaemonHarness.password))
     }
 
     /// Runs the built `lifeboat` binary (next to the test bundle) with the repository's password.
-    static func lifeboat(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func lifeboat(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let candidates = [bundle, bundle.deletingLastPathComponent(), root.appendingPathComponent(".build/release")]
@@ -210,9 +210,7 @@ import Testing
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let outcome = await ProcessOutcome.collect(process)
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 }
