@@ -61,7 +61,9 @@ import Testing
 
         for (repo, password) in [(s3, "target secret"), (other, "target secret")] {
             let out = dir.appending("out-\(repo.hasPrefix("s3") ? "s3" : "other")")
-            let restore = try await CLI(password: password, extra: cli.environment).run(["restore", "--repo", repo, "latest", "--target", out])
+            let restore = try await CLI(password: password, extra: cli.environment).run([
+                "restore", "--repo", repo, "latest", "--target", out,
+            ])
             #expect(restore.status == 0, "\(restore.stderr)")
             #expect(FileManager.default.contentsEqual(atPath: node + "/data.bin", andPath: out + "/node/data.bin"))
             let check = try await cli.run(["check", "--repo", repo, "--read-data"])

@@ -94,7 +94,10 @@ import Testing
         #expect(status.stdout.contains("n1 (generic)"), "\(status.stdout)")
         #expect(status.stdout.contains("every 2s"), "\(status.stdout)")
         // Wait for scheduled runs too, then kill the daemon without warning.
-        #expect(try await waitUntil(30) { try await cli.run(["history", "n1", "--json"]).stdout.components(separatedBy: "\"Completed\"").count > 3 })
+        #expect(
+            try await waitUntil(30) {
+                try await cli.run(["history", "n1", "--json"]).stdout.components(separatedBy: "\"Completed\"").count > 3
+            })
         let before = try await cli.run(["history", "n1", "--json", "--limit", "1000"])
         let beforeJobs = try #require(try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [[String: Any]])
         kill(daemon.processIdentifier, SIGKILL)
