@@ -108,6 +108,25 @@ enum CatalogSchema {
                     CREATE INDEX drill_node ON drill(node, started_at);
                     """)
         }
+        // v5: fencing tokens, one per restore of an identity's keys onto a node.
+        migrator.registerMigration("v5") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE fence (
+                        fingerprint TEXT NOT NULL CHECK (fingerprint <> ''),
+                        token INTEGER NOT NULL CHECK (token > 0),
+                        node TEXT NOT NULL,
+                        job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE RESTRICT,
+                        dump TEXT NOT NULL,
+                        markers TEXT NOT NULL,
+                        originals TEXT NOT NULL,
+                        overridden BOOLEAN NOT NULL,
+                        issued_at DATETIME NOT NULL,
+                        PRIMARY KEY (fingerprint, token)
+                    );
+                    CREATE INDEX fence_node ON fence(node, issued_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -12,6 +12,15 @@ enum NutsDatadir {
         return files.fileExists(atPath: datadir + "/network/data.db") && !files.fileExists(atPath: datadir + "/events")
     }
 
+    /// The node DID the node presents (`network.node_did` in a Nuts 5 node's diagnostics): the
+    /// DID whose keys are in `crypto/`, the first in order when there are several; nil when no
+    /// key id is a DID URL.
+    static func nodeDID(_ datadir: String) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: datadir + "/crypto")) ?? []
+        return names.filter { $0.hasSuffix("_private.pem") && $0.hasPrefix("did:") && $0.contains("#") }.sorted().first
+            .map { String($0.prefix { $0 != "#" }) }
+    }
+
     /// Creates the directories, two P-256 keys (PKCS#8 PEM, 0600, directory 0700) and
     /// `vcr/trusted_issuers.yaml` when missing.
     static func prepare(_ datadir: String) throws {
@@ -25,8 +34,11 @@ enum NutsDatadir {
             try files.createDirectory(atPath: crypto, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let keys = try files.contentsOfDirectory(atPath: crypto).filter { $0.hasSuffix("_private.pem") }
             if keys.isEmpty {
+                // Key ids as a Nuts 5 node names them: the node DID's verification methods,
+                // `did:nuts:<id>#<fragment>`, one file each (`<kid>_private.pem`).
+                let did = "did:nuts:\(randomHex(16))"
                 for _ in 0..<2 {
-                    let kid = randomHex(16)
+                    let kid = "\(did)#\(randomHex(12))"
                     let pem = P256.Signing.PrivateKey().pemRepresentation + "\n"
                     guard
                         files.createFile(

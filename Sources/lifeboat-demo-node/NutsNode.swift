@@ -58,6 +58,7 @@ final class NutsNode: Sendable {
             "nuts_version": stores.version.rawValue,
             "status": NodeRuntime.status(softwareVersion: "v\(stores.version.rawValue).0-demo"),
             "network": [
+                "node_did": NutsDatadir.nodeDID(datadir) ?? "",
                 "connections": NodeRuntime.connections(),
                 "state": [
                     "transaction_count": transactions, "dag_xor": try stores.dagXor(), "dag_lc_high": max(0, transactions - 1),

@@ -20,6 +20,8 @@ struct NodeCommand: AsyncParsableCommand {
             var newParticipantId: String?
             var restoreKitDirectory: String?
             var noRollback: Bool?
+            var original: String?
+            var iHaveStoppedTheOriginal: Bool?
         }
 
         static let configuration = CommandConfiguration(
@@ -54,6 +56,18 @@ struct NodeCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "If a step after the stop fails, leave the node as it is instead of rolling back.")
         var noRollback = false
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Where the original node answers, if not at the control URL recorded with the backup (asked before the restore).",
+                valueName: "URL"))
+        var original: String?
+
+        @Flag(
+            name: .customLong("i-have-stopped-the-original"),
+            help: "Restore the identity although the original node still answers with it: you have made sure it can no longer act.")
+        var iHaveStoppedTheOriginal = false
+
         @Flag(name: .long, help: "Print the steps and touch nothing.")
         var plan = false
 
@@ -70,6 +84,13 @@ struct NodeCommand: AsyncParsableCommand {
             if identityFile != nil && identity == nil { throw ValidationError("--identity-file needs --identity DUMP") }
             if newParticipantId != nil && identity == nil { throw ValidationError("--new-participant-id needs --identity DUMP") }
             if restoreKit != nil && newParticipantId == nil { throw ValidationError("--restore-kit needs --new-participant-id ID") }
+            if (original != nil || iHaveStoppedTheOriginal) && identity == nil {
+                throw ValidationError(
+                    "--original and --i-have-stopped-the-original apply to restoring an identity: pass --identity DUMP")
+            }
+            if let original, !(original.hasPrefix("http://") || original.hasPrefix("https://")) {
+                throw ValidationError("--original must be an http:// or https:// URL, not \(original)")
+            }
             if noRollback && (rollback != nil || plan) {
                 throw ValidationError("--no-rollback applies to a restore, not to --rollback or --plan")
             }
@@ -107,7 +128,8 @@ struct NodeCommand: AsyncParsableCommand {
                     backup: backup, repository: repository, identityDump: identity, identityFile: identityFile,
                     newParticipantId: newParticipantId,
                     restoreKitDirectory: restoreKit.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 },
-                    noRollback: noRollback ? true : nil)
+                    noRollback: noRollback ? true : nil, original: original,
+                    iHaveStoppedTheOriginal: iHaveStoppedTheOriginal ? true : nil)
                 let data = try JSONEncoder().encode(body)
                 let job = try await client.post("/api/v1/nodes/\(pathSegment(node))/node-restores", body: data, as: JobView.self)
                 if !server.json { Output.line("job \(job.id): restoring \(node)") }

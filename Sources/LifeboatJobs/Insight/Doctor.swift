@@ -75,6 +75,7 @@ public enum Doctor {
             findings += keyStore(n)
             findings += await probes.health(n)
         }
+        findings += try await identities(daemon, nodes: nodes)
         let sizes = try await Sizing.report(daemon, node: node)
         for repo in sizes.repositories {
             let users = nodes.filter { Sizing.repositoryNames($0).contains(repo.name) }.map(\.name)

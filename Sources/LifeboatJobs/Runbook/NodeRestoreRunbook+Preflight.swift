@@ -48,14 +48,6 @@ extension NodeRestoreRunbook {
             !directories.contains { FileManager.default.isExecutableFile(atPath: $0 + "/" + tool) }
         } + missingMySQLClient(node)
     }
-
-    /// Decrypts the identity dump with the identity file given, in memory, so a wrong file
-    /// or a missing dump stops the run before the node is touched.
-    func checkIdentityDump() async throws -> String? {
-        guard let dump = request.identityDump, let file = request.identityFile else { return nil }
-        let document = try await IdentityDumps.open(dump, repository: repository, node: node.name, identityFile: file)
-        return "identity dump \(document.name) decrypts with \(file) (\(document.keys.count) keys)"
-    }
 }
 
 extension Array where Element: Hashable {

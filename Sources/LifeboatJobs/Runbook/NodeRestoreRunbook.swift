@@ -28,13 +28,21 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
     public var restoreKitDirectory: String?
     /// Leave the node as it is when a step after the stop fails, instead of rolling back.
     public var noRollback: Bool
+    /// Where the original node answers, if not at the control URL recorded with the backup.
+    public var original: String?
+    /// Go ahead although the original still answers with the identity being restored: the
+    /// operator has made sure it can no longer act (`--i-have-stopped-the-original`).
+    public var iHaveStoppedTheOriginal: Bool
 
     /// Creates a request.
     public init(
         node: String, backup: String = "latest", repository: String? = nil, identityDump: String? = nil, identityFile: String? = nil,
-        newParticipantId: String? = nil, restoreKitDirectory: String? = nil, noRollback: Bool = false
+        newParticipantId: String? = nil, restoreKitDirectory: String? = nil, noRollback: Bool = false, original: String? = nil,
+        iHaveStoppedTheOriginal: Bool = false
     ) {
         self.noRollback = noRollback
+        self.original = original
+        self.iHaveStoppedTheOriginal = iHaveStoppedTheOriginal
         self.node = node
         self.backup = backup
         self.repository = repository
@@ -55,10 +63,13 @@ public struct NodeRestoreRequest: Sendable, Hashable, Codable {
         newParticipantId = try c.decodeIfPresent(String.self, forKey: .newParticipantId)
         restoreKitDirectory = try c.decodeIfPresent(String.self, forKey: .restoreKitDirectory)
         noRollback = try c.decodeIfPresent(Bool.self, forKey: .noRollback) ?? false
+        original = try c.decodeIfPresent(String.self, forKey: .original)
+        iHaveStoppedTheOriginal = try c.decodeIfPresent(Bool.self, forKey: .iHaveStoppedTheOriginal) ?? false
     }
 
     enum CodingKeys: String, CodingKey {
-        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory, noRollback
+        case node, backup, repository, identityDump, identityFile, newParticipantId, restoreKitDirectory, noRollback, original
+        case iHaveStoppedTheOriginal
     }
 }
 
@@ -114,7 +125,10 @@ struct NodeRestoreRunbook: Sendable {
         var steps: [RunbookStep] = []
         func add(_ id: String, _ text: String) { steps.append(RunbookStep(id: id, description: text, status: "planned")) }
         let which = snapshot.map { "\($0.id.short) of \(ISO8601.format($0.snapshot.time))" } ?? request.backup
-        add("check", "check prerequisites: backup \(which) in \(repositoryName) readable, space for it, identity dump present")
+        add(
+            "check",
+            "check prerequisites: backup \(which) in \(repositoryName) readable, space for it, identity dump present"
+                + (request.identityDump == nil ? "" : ", the original node no longer answering with the identity"))
         add("stage", "restore the backup into a staging directory next to \(datadir) and verify every file")
         add("stop", "stop the node (\(controller.stopDescription)) and wait until it has released its files")
         add("move-aside", "move \(entries.joined(separator: ", ")) aside as a rollback copy (kept until the restore succeeds)")
@@ -190,12 +204,17 @@ struct NodeRestoreRunbook: Sendable {
                 throw LifeboatError(
                     .notFound, "\(missing.joined(separator: ", ")) not found on PATH: the restore of this node's databases needs them")
             }
-            _ = try await checkIdentityDump()
+            // Decrypts the dump in memory (a wrong file or a missing dump stops here) and asks the original.
+            let fencing = try await checkFencing(record)
+            var facts: [String] = []
+            if let fencing, let note = Self.fencingNote(fencing) {
+                if fencing.answering.isEmpty { facts.append(note) } else { notes.append(note) }
+            }
             let redisPlans = try await planRedis(record)
             try checkMySQLDumps(record)
             tracker.done(
                 notes.isEmpty ? "done" : "warning",
-                notes.isEmpty ? "backup \(record.id.short), \(ByteText.format(needed))" : notes.joined(separator: "; "))
+                ((notes.isEmpty ? ["backup \(record.id.short), \(ByteText.format(needed))"] : notes) + facts).joined(separator: "; "))
 
             try await tracker.begin("stage")
             try? fm.removeItem(atPath: staging)
@@ -289,10 +308,14 @@ struct NodeRestoreRunbook: Sendable {
             if restoresCantonIdentity, let dump = request.identityDump, let file = request.identityFile {
                 let outcome = try await cantonIdentity(
                     dump: dump, identityFile: file, job: job, recordedParticipant: Self.recordedParticipant(stagedDatadir))
-                tracker.done(outcome.status, outcome.message)
+                var message = outcome.message
+                if let fencing { message += "; " + (try await issueFence(fencing, job: job, datadir: datadir)) }
+                tracker.done(outcome.status, message)
             } else if let dump = request.identityDump, let file = request.identityFile {
                 guard let identityRestore else { throw LifeboatError(.unsupported, "identity restore is not available in this build") }
-                tracker.done("done", try await identityRestore(node, repository, dump, file))
+                var message = try await identityRestore(node, repository, dump, file)
+                if let fencing { message += "; " + (try await issueFence(fencing, job: job, datadir: datadir)) }
+                tracker.done("done", message)
             } else {
                 tracker.done(node.identity == nil ? "skipped" : "warning", "no identity dump given; keys left as they are")
             }

@@ -248,6 +248,17 @@ struct API: Sendable {
         if request.identityDump != nil && request.identityFile == nil {
             throw Problem(.unprocessableContent, "identityFile: give the age identity file that decrypts the dump", field: "identityFile")
         }
+        if let original = request.original {
+            guard original.hasPrefix("http://") || original.hasPrefix("https://"), URL(string: original)?.host != nil else {
+                throw Problem(
+                    .unprocessableContent, "original: \"\(Self.show(original))\" is not an http:// or https:// URL", field: "original")
+            }
+        }
+        if (request.original != nil || request.iHaveStoppedTheOriginal) && request.identityDump == nil {
+            throw Problem(
+                .unprocessableContent, "original and iHaveStoppedTheOriginal apply to restoring an identity: give identityDump",
+                field: request.original != nil ? "original" : "iHaveStoppedTheOriginal")
+        }
         let roots = RestoreRoots(daemon.configuration.api)
         if let identityFile = request.identityFile {
             _ = try roots.confine(identityFile, field: "identityFile", what: "the identity file")

@@ -184,6 +184,7 @@ public enum APIRouter {
                     properties: [
                         "backup": .string, "repository": .string, "identityDump": .string, "identityFile": .string,
                         "newParticipantId": .string, "restoreKitDirectory": .string, "noRollback": .boolean,
+                        "original": .string, "iHaveStoppedTheOriginal": .boolean,
                     ],
                     optional: true) ?? NodeRestoreRequest(node: node)
             body.node = node
