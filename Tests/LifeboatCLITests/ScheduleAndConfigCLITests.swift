@@ -5,6 +5,15 @@ import Testing
 @Suite struct ScheduleAndConfigCLITests {
     let cli = CLI(password: nil)
 
+    /// The fencing flags of `node restore` apply to restoring an identity; `--original` takes a URL.
+    @Test func nodeRestoreFencingFlagsAreChecked() async throws {
+        let alone = try await cli.run(["node", "restore", "n1", "--i-have-stopped-the-original", "--yes"])
+        #expect(alone.status == 64, "\(alone.stderr)")
+        #expect(alone.stderr.contains("--i-have-stopped-the-original apply to restoring an identity"), "\(alone.stderr)")
+        let ftp = try await cli.run(["node", "restore", "n1", "--identity", "latest", "--identity-file", "/k", "--original", "ftp://x"])
+        #expect(ftp.status == 64 && ftp.stderr.contains("--original must be an http:// or https:// URL, not ftp://x"), "\(ftp.stderr)")
+    }
+
     @Test func scheduleNextPrintsTimesWithOffsets() async throws {
         let r = try await cli.run([
             "schedule", "next", "0 */6 * * *", "--count", "3", "--from", "2026-03-28T20:00:00Z", "--tz", "Europe/Amsterdam",

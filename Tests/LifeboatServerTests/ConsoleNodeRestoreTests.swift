@@ -54,6 +54,7 @@ import Testing
         #expect(plan.status == 200)
         #expect(plan.text.components(separatedBy: "<tr data-step-id=").count - 1 == 11, "the plan lists the 11 steps")
         #expect(plan.text.contains("id=\"node-restore-form\""))
+        #expect(!plan.text.contains("nr-original-stopped"), "the fencing override is offered only with an identity dump")
         let csrf = try #require(ConsoleBrowser.csrf(plan.text))
         let forgedToken = (csrf.first == "0" ? "1" : "0") + csrf.dropFirst()
         let forged = try await admin.request(.POST, "/nodes/n1/node-restores", form: [("csrf", forgedToken), ("backup", "latest")])
@@ -64,6 +65,10 @@ import Testing
         let refused = try await admin.request(
             .POST, "/nodes/n1/node-restores", form: [("csrf", csrf), ("backup", "latest"), ("identityDump", "latest")])
         #expect(refused.status == 422 && refused.text.contains("identityFile"), "\(refused.text)")
+        // The fencing override is read from the form, and refused without an identity dump.
+        let override = try await admin.request(
+            .POST, "/nodes/n1/node-restores", form: [("csrf", csrf), ("backup", "latest"), ("iHaveStoppedTheOriginal", "on")])
+        #expect(override.status == 422 && override.text.contains("iHaveStoppedTheOriginal"), "\(override.text)")
         #expect(try await h.daemon.catalog.jobs(node: "n1", kind: .restore).isEmpty, "nothing was started")
     }
 

@@ -129,7 +129,7 @@ extension NodeRestoreRunbook {
             }
         }
         if !answering.isEmpty && !request.iHaveStoppedTheOriginal {
-            let where_ = answering.keys.sorted().map { "\($0) (\(answering[$0]!.prefix(3).joined(separator: ", ")))" }
+            let where_ = answering.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.prefix(3).joined(separator: ", ")))" }
             throw LifeboatError(
                 .locked,
                 "the original node still answers with the identity being restored at \(where_.joined(separator: "; ")): two nodes with the same keys would both sign as it; stop the original first, or pass --i-have-stopped-the-original if it can no longer act"

@@ -88,6 +88,7 @@ extension Console {
                     <th scope="col">Status</th></tr></thead><tbody>\(rows)</tbody></table></div>
                     <form method="post" action="\(base)/node-restores" id="node-restore-form"><input type="hidden" name="csrf" value="\(session.csrf)">
                     \(hidden)
+                    \(request.identityDump == nil ? "" : Self.originalStoppedBox)
                     <p><button type="submit" class="danger" id="start-node-restore">Start the node restore</button> <a href="\(base)/backups">Cancel</a></p></form>
                     """
             } catch {
@@ -115,6 +116,13 @@ extension Console {
         return ("Node restore of \(node.name)", "", body)
     }
 
+    /// The fencing override: the restore of an identity refuses while the original still
+    /// answers with it, unless the admin ticks this.
+    static let originalStoppedBox: Markup = """
+        <p><label><input type="checkbox" name="iHaveStoppedTheOriginal" id="nr-original-stopped"> I have stopped the original node:
+        restore the identity even if the original still answers with it (otherwise the restore refuses while it does)</label></p>
+        """
+
     /// `POST /nodes/{node}/node-restores`: starts the node restore the plan showed (admins,
     /// through the same checks and runner as the API), then shows its job.
     func startNodeRestore(_ session: ConsoleSession, _ form: FormBody, node: NodeConfiguration) async throws -> Response {
@@ -124,6 +132,7 @@ extension Console {
         var request = NodeRestoreRequest(
             node: node.name, backup: value("backup") ?? "latest", identityDump: value("identityDump"), identityFile: value("identityFile"),
             newParticipantId: value("newParticipantId"), restoreKitDirectory: value("restoreKitDirectory"))
+        request.iHaveStoppedTheOriginal = form["iHaveStoppedTheOriginal"] == "on"
         try api.checkNodeRestore(&request)
         let job = try await daemon.runner.submit(.nodeRestore(request), trigger: .api, detail: "console, token \(session.tokenName)")
         api.cache.invalidate()
