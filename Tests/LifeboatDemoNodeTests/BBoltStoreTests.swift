@@ -134,6 +134,8 @@ import Testing
         }
         try FileManager.default.copyItem(
             atPath: dir.appending("node/vcr/trusted_issuers.yaml"), toPath: restored + "/vcr/trusted_issuers.yaml")
+        // The keys come back from their own backup (the node DID in the diagnostics is theirs).
+        try FileManager.default.copyItem(atPath: dir.appending("node/crypto"), toPath: restored + "/crypto")
         // Started without writes, so its data can be compared with the copies' (a restored node writes on otherwise).
         let again = try DemoNodeProcess.start(
             datadir: restored, arguments: ["--store-format", "bbolt", "--nuts-version", "5.4", "--write-interval", "0"])

@@ -44,6 +44,8 @@ import Testing
                 atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: dir.appending("original/" + file), toPath: target)
         }
+        // The keys come back from their own backup (the node DID in the diagnostics is theirs).
+        try FileManager.default.copyItem(atPath: dir.appending("original/crypto"), toPath: dir.appending("restored/crypto"))
         let restored = try DemoNodeProcess.start(datadir: dir.appending("restored"), arguments: arguments)
         defer { restored.kill() }
         let after = try diagnostics(restored)
