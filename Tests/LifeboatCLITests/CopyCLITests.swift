@@ -18,7 +18,7 @@ import Testing
     @Test func copyLocalToS3AndLocal() async throws {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let dir = try TemporaryDirectory(prefix: "lifeboat-copycli")
         defer { dir.remove() }

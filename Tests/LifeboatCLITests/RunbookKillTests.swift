@@ -276,7 +276,7 @@ import Testing
     @Test func aKillAfterTheDatabaseWasLoadedRollsItBack() async throws {
         let pgDir = try TemporaryDirectory(prefix: "lifeboat-runbook-kill-pg")
         defer { pgDir.remove() }
-        let pg = try PostgresCluster.start(directory: pgDir.appending("pg"))
+        let pg = try await PostgresCluster.start(directory: pgDir.appending("pg"))
         defer { pg.stop() }
         try pg.sql("postgres", "CREATE DATABASE ledger")
         try pg.sql("ledger", "CREATE TABLE entries (id int PRIMARY KEY); INSERT INTO entries SELECT generate_series(1, 100)")

@@ -5,7 +5,7 @@ import Testing
 /// The CLI against a real S3 API server (moto_server on loopback): `--repo s3:http://…`.
 @Suite struct S3CLITests {
     @Test func initBackupRestoreCheckOnS3() async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let cli = CLI(extra: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_REGION": "us-east-1"])
         let dir = try TemporaryDirectory(prefix: "lifeboat-s3cli")

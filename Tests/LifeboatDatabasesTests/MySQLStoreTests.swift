@@ -58,7 +58,7 @@ import Testing
     @Test func aDumpTakenWhileAWriterInsertsIsConsistentAndRestoresIntoALostDatabase() async throws {
         let f = try await Fixture(prefix: "lifeboat-mysql")
         defer { f.dir.remove() }
-        let db = try MariaDBServer.start(directory: try f.directory("mariadb"))
+        let db = try await MariaDBServer.start(directory: try f.directory("mariadb"))
         defer { db.stop() }
         try db.sql("CREATE DATABASE nuts")
         try db.sql(Self.schema, database: "nuts")
@@ -108,7 +108,7 @@ import Testing
     @Test func wrongCredentialsUnknownDatabaseAndNoServerGiveOneClearLine() async throws {
         let f = try await Fixture(prefix: "lifeboat-mysql")
         defer { f.dir.remove() }
-        let db = try MariaDBServer.start(directory: try f.directory("mariadb"))
+        let db = try await MariaDBServer.start(directory: try f.directory("mariadb"))
         defer { db.stop() }
         try db.sql("CREATE DATABASE nuts")
         let wrong = f.dir.appending("wrong.pass")

@@ -8,10 +8,10 @@ import Testing
 @Suite(.serialized) struct CantonProfileTests {
     static let endpoint = "/api/validator/v0/admin/participant/identities"
 
-    @Test func servesBothIdentitiesDumpForms() throws {
+    @Test func servesBothIdentitiesDumpForms() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-demo-canton")
         defer { dir.remove() }
-        let pg = try PostgresCluster.start(directory: dir.appending("pg"))
+        let pg = try await PostgresCluster.start(directory: dir.appending("pg"))
         defer { pg.stop() }
         try pg.sql("postgres", "CREATE DATABASE validator; CREATE DATABASE participant")
         let token = "test-token-\(UInt64.random(in: 0 ... .max))"

@@ -27,7 +27,7 @@ import Testing
 
     @Test func wrongCredentialsAreNamedOnceWithTheKeyButNotTheSecret() async throws {
         // moto checks signatures after the first unauthenticated action, spent on creating the bucket.
-        let moto = try MotoServer.start(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "1"])
+        let moto = try await MotoServer.start(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "1"])
         defer { moto.stop() }
         let bucket = freshBucket()
         try await withStorage(try faultConfiguration(endpoint: moto.endpoint, bucket: bucket)) { try await $0.createBucket() }
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aMissingBucketIsNamedOnce() async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let directory = try TemporaryDirectory(prefix: "lifeboat-s3-cli")
         defer { directory.remove() }
@@ -71,7 +71,7 @@ import Testing
 
     @Test(arguments: [0.4, 1.2])
     func killDuringAnS3BackupLeavesAConsistentRepository(after seconds: Double) async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let directory = try TemporaryDirectory(prefix: "lifeboat-s3-kill")
         defer { directory.remove() }

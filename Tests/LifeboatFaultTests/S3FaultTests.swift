@@ -15,7 +15,7 @@ import Testing
     let logger = Logger(label: "lifeboat.fault-tests")
 
     @Test func eachFaultReachesTheClientAsTheFailureItStandsFor() async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let bucket = freshBucket()
         let direct = try faultConfiguration(endpoint: moto.endpoint, bucket: bucket, attempts: 1)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func theSameSeedFailsTheSameRequests() async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let bucket = freshBucket()
         try await withStorage(try faultConfiguration(endpoint: moto.endpoint, bucket: bucket)) { try await $0.createBucket() }
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func backupsThroughAFaultyProxyNeverShowASnapshotWithMissingData() async throws {
-        let moto = try MotoServer.start()
+        let moto = try await MotoServer.start()
         defer { moto.stop() }
         let directory = try TemporaryDirectory(prefix: "lifeboat-s3-faults")
         defer { directory.remove() }

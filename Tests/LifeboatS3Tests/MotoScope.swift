@@ -31,7 +31,7 @@ struct MotoServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let server = try MotoServer.start(environment: environment)
+        let server = try await MotoServer.start(environment: environment)
         defer { server.stop() }
         try await Moto.$current.withValue(server) {
             try await function()

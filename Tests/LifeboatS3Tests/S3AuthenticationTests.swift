@@ -16,7 +16,7 @@ struct AuthenticatingMoto {
     let bucket: String
 
     static func start() async throws -> AuthenticatingMoto {
-        let server = try MotoServer.start(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
+        let server = try await MotoServer.start(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
         do {
             let bucket = uniqueBucket()
             let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#

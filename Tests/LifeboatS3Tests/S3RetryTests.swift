@@ -60,7 +60,6 @@ import Testing
         var configuration = try S3Configuration.resolve(
             url: "s3:http://127.0.0.1:\(socket.port)/bucket/repo", credentials: fakeCredentials, environment: [:])
         configuration.retry = S3RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(10), maximumDelay: .milliseconds(50))
-        let started = ContinuousClock.now
         try await withS3Storage(configuration, createBucket: false) { storage in
             let error = await #expect(throws: LifeboatError.self) { _ = try await storage.get(ObjectName(.config, "config")) }
             #expect(error?.code == .io)
@@ -69,8 +68,9 @@ import Testing
                 "\(String(describing: error))")
             #expect(storage.client.state.requestCount == 3)
         }
-        // Generous: the suite runs in parallel on 2 cores; the point is that retries end.
-        #expect(ContinuousClock.now - started < .seconds(60))
+        // No wall-clock bound here: the attempts end after three (counted above), and a timer in
+        // this process waits on a cooperative pool shared with every other suite on 2 cores (CI
+        // once took 61 s). The CLI test in LifeboatFaultTests times a process of its own.
     }
 
     @Test func aServerThatNeverAnswersTimesOutAndIsRetried() async throws {

@@ -25,7 +25,7 @@ import Testing
 
     @Test func killedValidatorWithDroppedDatabasesComesBack() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-canton-runbook")
-        let pg = try PostgresCluster.start(directory: dir.appending("pg"))
+        let pg = try await PostgresCluster.start(directory: dir.appending("pg"))
         try pg.sql("postgres", "CREATE DATABASE validator; CREATE DATABASE participant")
         let token = "canton-admin-\(UInt64.random(in: 0 ... .max))"
         let tokenFile = dir.appending("admin.token")

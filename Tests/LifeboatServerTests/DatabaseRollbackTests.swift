@@ -59,7 +59,7 @@ import Testing
 
     @Test func aFailedRestorePutsThePostgresDatabaseBack() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-pg-rollback")
-        let pg = try PostgresCluster.start(directory: dir.appending("pg"))
+        let pg = try await PostgresCluster.start(directory: dir.appending("pg"))
         defer { pg.stop() }
         try pg.sql("postgres", "CREATE DATABASE ledger")
         _ = try pg.sql(
@@ -104,7 +104,7 @@ import Testing
 
     @Test func aFailedRestorePutsTheMySQLDatabaseBack() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-mysql-rollback")
-        let db = try MariaDBServer.start(directory: dir.appending("mariadb"))
+        let db = try await MariaDBServer.start(directory: dir.appending("mariadb"))
         defer { db.stop() }
         try db.sql("CREATE DATABASE ledger")
         _ = try db.sql(

@@ -13,7 +13,7 @@ import Testing
 @Suite struct MySQLRunbookTests {
     @Test func aNuts6NodeOnMariaDBIsBackedUpAndRestoredByTheRunbook() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-mysql-runbook")
-        let db = try MariaDBServer.start(directory: dir.appending("mariadb"))
+        let db = try await MariaDBServer.start(directory: dir.appending("mariadb"))
         defer { db.stop() }
         try db.sql("CREATE DATABASE nuts")
         try db.sql(

@@ -211,9 +211,9 @@ import Testing
 
     @Test func aDrillLoadsPostgresDatabasesIntoAScratchServer() async throws {
         let dir = try TemporaryDirectory(prefix: "lifeboat-drill-pg")
-        let node = try PostgresCluster.start(directory: dir.appending("pg-node"))
+        let node = try await PostgresCluster.start(directory: dir.appending("pg-node"))
         defer { node.stop() }
-        let scratch = try PostgresCluster.start(directory: dir.appending("pg-scratch"))
+        let scratch = try await PostgresCluster.start(directory: dir.appending("pg-scratch"))
         var scratchRunning = true
         defer { if scratchRunning { scratch.stop() } }
         try node.sql("postgres", "CREATE DATABASE ledger")
