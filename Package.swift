@@ -163,7 +163,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatRepositoryTests",
-            dependencies: ["LifeboatRepository", "LifeboatTestSupport", "CSQLite"],
+            dependencies: [
+                "LifeboatRepository", "LifeboatTestSupport", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "LifeboatS3Tests",

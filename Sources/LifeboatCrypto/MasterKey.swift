@@ -14,6 +14,12 @@ public struct MasterKey: Sendable {
     let idKey: SymmetricKey
     /// That HMAC with the key's pads hashed once.
     let idMAC: KeyedSHA256
+    /// Set for a write-only session: every nonce is this session's 8-byte id followed by a
+    /// 32-bit counter, so a reader can tell which session key sealed an object.
+    let sessionNonces: SessionNonces?
+    /// Write-only session keys a reader with the master key derived, by session id: an
+    /// object whose nonce starts with one of these ids is opened with that key.
+    let sessions: [UInt64: SymmetricKey]
 
     /// The serialized length of a master key.
     public static let byteCount = 64
@@ -23,18 +29,20 @@ public struct MasterKey: Sendable {
         MasterKey(sealingKey: SymmetricKey(size: .bits256), idKey: SymmetricKey(size: .bits256))
     }
 
-    init(sealingKey: SymmetricKey, idKey: SymmetricKey) {
+    init(
+        sealingKey: SymmetricKey, idKey: SymmetricKey, sessionNonces: SessionNonces? = nil, sessions: [UInt64: SymmetricKey] = [:]
+    ) {
         self.sealingKey = sealingKey
         self.idKey = idKey
         idMAC = KeyedSHA256(key: idKey)
+        self.sessionNonces = sessionNonces
+        self.sessions = sessions
     }
 
     /// Restores a master key from its 64 serialized bytes.
     init?(serialized bytes: [UInt8]) {
         guard bytes.count == Self.byteCount else { return nil }
-        sealingKey = SymmetricKey(data: bytes[0..<32])
-        idKey = SymmetricKey(data: bytes[32..<64])
-        idMAC = KeyedSHA256(key: idKey)
+        self.init(sealingKey: SymmetricKey(data: bytes[0..<32]), idKey: SymmetricKey(data: bytes[32..<64]))
     }
 
     /// The 64 bytes to wrap in a key slot.
@@ -62,7 +70,7 @@ public struct MasterKey: Sendable {
     /// only under that id, so a blob moved or swapped inside a pack is caught by the tag.
     public func seal(_ plaintext: UnsafeRawBufferPointer, binding id: ObjectID? = nil) throws -> Data {
         do {
-            let nonce = try AES.GCM.Nonce(data: NonceSource.shared.next())
+            let nonce = try AES.GCM.Nonce(data: sessionNonces?.next() ?? NonceSource.shared.next())
             let box =
                 if let id {
                     try AES.GCM.seal(plaintext, using: sealingKey, nonce: nonce, authenticating: id.bytes)
@@ -89,6 +97,13 @@ public struct MasterKey: Sendable {
     public func open<Bytes: DataProtocol>(_ sealed: Bytes, binding id: ObjectID? = nil, what: @autoclosure () -> String) throws -> Data {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
+            if !sessions.isEmpty, let session = sessions[SessionNonces.sessionID(ofNonce: box.nonce)] {
+                // A master-key nonce that happens to start with a session id (2^-64 per
+                // session) fails here and is opened with the master key below.
+                let opened =
+                    id.map { try? AES.GCM.open(box, using: session, authenticating: $0.bytes) } ?? (try? AES.GCM.open(box, using: session))
+                if let opened { return opened }
+            }
             if let id { return try AES.GCM.open(box, using: sealingKey, authenticating: id.bytes) }
             return try AES.GCM.open(box, using: sealingKey)
         } catch {

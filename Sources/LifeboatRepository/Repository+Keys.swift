@@ -30,6 +30,12 @@ extension Repository {
         let slots = try await storage.list(.keys)
         for info in slots.sorted(by: { $0.name.name < $1.name.name }) {
             let bytes = try await storage.get(info.name)
+            // Write-only recipients and sessions open nothing with a password.
+            if let kind = (try? JSONDecoder.lifeboat.decode(KeyObjectKind.self, from: bytes))?.kind,
+                kind == RecipientSlot.kindName || kind == SessionSlot.kindName
+            {
+                continue
+            }
             guard Digest.sha256(bytes).hex == info.name.name,
                 let slot = try? JSONDecoder.lifeboat.decode(KeySlot.self, from: bytes)
             else {
@@ -61,6 +67,7 @@ extension Repository {
     /// Adds a key slot for another password or key file; returns the slot's id.
     @discardableResult
     public func addKey(_ secret: Secret, scryptN: Int = KeySlot.defaultScryptN) async throws -> String {
+        try requireReadable("add keys")
         let host = ProcessInfo.processInfo.hostName
         let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let slot: KeySlot
@@ -86,6 +93,20 @@ extension Repository {
         var out = [KeySlotInfo]()
         for info in try await storage.list(.keys) {
             let bytes = try await storage.get(info.name)
+            switch (try? JSONDecoder.lifeboat.decode(KeyObjectKind.self, from: bytes))?.kind {
+            case SessionSlot.kindName:
+                continue
+            case RecipientSlot.kindName:
+                guard let recipient = try? JSONDecoder.lifeboat.decode(RecipientSlot.self, from: bytes) else {
+                    throw LifeboatError(.corrupted, "write-only recipient \(info.name) is damaged (not a recipient record)")
+                }
+                out.append(
+                    KeySlotInfo(
+                        id: info.name.name, kind: "write-only", created: recipient.created, user: recipient.user,
+                        host: recipient.host, current: false))
+                continue
+            default: break
+            }
             guard let slot = try? JSONDecoder.lifeboat.decode(KeySlot.self, from: bytes) else {
                 throw LifeboatError(.corrupted, "key slot \(info.name) is damaged (not valid JSON)")
             }
@@ -105,7 +126,12 @@ extension Repository {
             if matches.count > 1 { throw LifeboatError(.invalidArgument, "key id prefix \"\(prefix)\" is ambiguous") }
             throw LifeboatError(.notFound, "no key slot \(prefix) in repository \(storage.location)")
         }
-        guard keys.count > 1 else {
+        guard victim.kind != "write-only" else {
+            throw LifeboatError(
+                .invalidArgument,
+                "key \(victim.id.prefix(8)) is the write-only recipient: the backups write-only hosts made can be read only through it")
+        }
+        guard keys.filter({ $0.kind != "write-only" }).count > 1 else {
             throw LifeboatError(.invalidArgument, "key \(victim.id.prefix(8)) is the only key slot; add another before removing it")
         }
         guard !victim.current else {

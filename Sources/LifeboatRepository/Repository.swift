@@ -19,12 +19,15 @@ public final class Repository: Sendable {
     let logger: Logger
     let headerCache = PackHeaderCache()
     let frameCache = FrameCache()
+    /// Set when opened with a write-only key: this host's own index files.
+    let writeOnly: WriteOnlyCache?
 
-    init(storage: any ObjectStorage, key: MasterKey, config: RepositoryConfig, logger: Logger) {
+    init(storage: any ObjectStorage, key: MasterKey, config: RepositoryConfig, logger: Logger, writeOnly: WriteOnlyCache? = nil) {
         self.storage = storage
         self.key = key
         self.config = config
         self.logger = logger
+        self.writeOnly = writeOnly
     }
 
     /// Creates a new repository in empty storage, with one key slot for the given secret.
@@ -53,8 +56,8 @@ public final class Repository: Sendable {
         } catch let e as LifeboatError where e.code == .notFound {
             throw LifeboatError(.notARepository, "no Lifeboat repository at \(storage.location) (config object missing)")
         }
-        let key = try await unlock(storage: storage, secret: secret)
-        let plain = try openSealed(sealedConfig, key: key, what: "repository config")
+        let unlocked = try await unlock(storage: storage, secret: secret)
+        let plain = try openSealed(sealedConfig, key: unlocked, what: "repository config")
         let config: RepositoryConfig
         do {
             config = try JSONDecoder.lifeboat.decode(RepositoryConfig.self, from: Data(plain))
@@ -67,6 +70,8 @@ public final class Repository: Sendable {
                 "repository format version \(config.version) is not supported by this build (it reads versions \(RepositoryConfig.readableVersions.lowerBound) to \(RepositoryConfig.readableVersions.upperBound))"
             )
         }
+        // Objects written by write-only sessions open with keys derived from their records.
+        let key = try withSessions(unlocked, objects: try await keyObjects(storage: storage), logger: logger)
         return Repository(storage: storage, key: key, config: config, logger: logger)
     }
 
@@ -126,6 +131,7 @@ public final class Repository: Sendable {
     /// over the pack listing, two small reads per such pack). `repair index` makes that
     /// permanent; prune refuses until then.
     func loadIndex(reserve extra: Int = 0) async throws -> ChunkIndex {
+        try requireReadable("read the index")
         let (files, bound) = try await indexFiles()
         var index = ChunkIndex(capacity: bound + extra + 1024)
         var damaged = 0
@@ -257,6 +263,7 @@ public final class Repository: Sendable {
     /// content does not match their name, does not decrypt or does not decode) by id.
     /// A manifest deleted between the listing and its read (a concurrent forget) is left out.
     public func listSnapshots() async throws -> SnapshotListing {
+        try requireReadable("list snapshots")
         var listing = SnapshotListing()
         for id in try await listIDs(.snapshots) {
             do {

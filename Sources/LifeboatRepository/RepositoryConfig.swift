@@ -8,7 +8,11 @@ public struct RepositoryConfig: Codable, Sendable {
     public static let currentVersion = 2
     /// Versions this build reads and writes into: a version 1 repository gets version 2
     /// packs and index files from it, which only builds reading version 2 can read.
-    public static let readableVersions = 1...2
+    public static let readableVersions = 1...3
+    /// The version a repository takes when it gets a write-only recipient: version 3 may hold
+    /// objects sealed by write-only sessions (see `repository-format.md`), which builds
+    /// reading only versions 1 and 2 cannot open.
+    public static let writeOnlyVersion = 3
 
     /// Format version.
     public var version: Int

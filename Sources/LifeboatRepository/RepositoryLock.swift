@@ -60,6 +60,8 @@ extension Repository {
     public func withLock<T: Sendable>(
         exclusive: Bool, operation: String, _ body: @Sendable () async throws -> T
     ) async throws -> T {
+        // Everything that deletes holds the exclusive lock; a write-only key deletes nothing.
+        if exclusive { try requireReadable(operation) }
         let name = try await acquireLock(exclusive: exclusive, operation: operation)
         do {
             let result = try await withThrowingTaskGroup(of: T?.self) { group in

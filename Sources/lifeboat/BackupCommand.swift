@@ -24,6 +24,20 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Read every file again, even when size and mtime match the previous snapshot.")
     var forceRead = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Back up with a write-only key instead of a password (or LIFEBOAT_WRITE_ONLY_KEY): this host then cannot read, list or delete any backup.",
+            valueName: "FILE"))
+    var writeOnlyKey: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where a write-only host keeps the record of what it wrote, for deduplication (default: LIFEBOAT_CACHE_DIR, else ~/.cache/lifeboat).",
+            valueName: "DIR"))
+    var cacheDir: String?
+
     @Argument(help: "Files or directories to back up.")
     var paths: [String] = []
 
@@ -35,6 +49,26 @@ struct BackupCommand: AsyncParsableCommand {
         if let node, node.isEmpty || node.contains("/") {
             throw ValidationError("node name \"\(node)\" must be non-empty and contain no slash")
         }
+        if writeOnlyKey != nil, options.passwordFile != nil || options.keyFile != nil {
+            throw ValidationError("give either --write-only-key or --password-file/--key-file, not both")
+        }
+        if cacheDir != nil, writeOnlyKey == nil, ProcessInfo.processInfo.environment["LIFEBOAT_WRITE_ONLY_KEY"] == nil {
+            throw ValidationError("--cache-dir is used only with --write-only-key")
+        }
+    }
+
+    /// The repository, opened with the write-only key when one is given.
+    private func openRepository() async throws -> Repository {
+        let environment = ProcessInfo.processInfo.environment
+        let path = writeOnlyKey ?? environment["LIFEBOAT_WRITE_ONLY_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path else { return try await options.open() }
+        let keyFile = try WriteOnlyKeyFile.decode(try readFile(path, what: "write-only key"), path: path)
+        let cache =
+            cacheDir ?? environment["LIFEBOAT_CACHE_DIR"]
+            ?? environment["XDG_CACHE_HOME"].map { "\($0)/lifeboat" }
+            ?? "\(environment["HOME"] ?? NSTemporaryDirectory())/.cache/lifeboat"
+        return try await Repository.openWriteOnly(
+            storage: try await options.storage(), keyFile: keyFile, cacheDirectory: cache, logger: options.logger())
     }
 
     /// What `backup --json` prints.
@@ -54,7 +88,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let repo = try await options.open()
+            let repo = try await openRepository()
             var backupOptions = BackupOptions()
             backupOptions.tags = tag
             backupOptions.node = node

@@ -22,14 +22,40 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Add a slot for this key file (see `key generate`).", valueName: "FILE"))
         var newKeyFile: String?
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Write a write-only key to this file (mode 0600): a host holding it can add backups but not read, list or delete any.",
+                valueName: "FILE"))
+        var writeOnly: String?
+
         func validate() throws {
-            if (newPasswordFile == nil) == (newKeyFile == nil) {
-                throw ValidationError("give exactly one of --new-password-file or --new-key-file")
+            if [newPasswordFile, newKeyFile, writeOnly].compactMap({ $0 }).count != 1 {
+                throw ValidationError("give exactly one of --new-password-file, --new-key-file or --write-only")
             }
         }
 
         func run() async throws {
             try await runReporting {
+                if let writeOnly {
+                    guard !FileManager.default.fileExists(atPath: writeOnly) else {
+                        throw LifeboatError(.alreadyExists, "\(writeOnly) already exists; refusing to overwrite a key file")
+                    }
+                    let repo = try await options.open()
+                    let file = try await repo.addWriteOnlyKey()
+                    guard
+                        FileManager.default.createFile(
+                            atPath: writeOnly, contents: Data(try file.encoded()), attributes: [.posixPermissions: 0o600])
+                    else {
+                        throw LifeboatError(.io, "cannot write the write-only key \(writeOnly)")
+                    }
+                    if options.json {
+                        try Output.json(["writeOnlyKey": writeOnly, "recipient": file.recipient])
+                    } else if !options.quiet {
+                        Output.line("wrote write-only key \(writeOnly): back up with `lifeboat backup --write-only-key \(writeOnly)`")
+                    }
+                    return
+                }
                 let repo = try await options.open()
                 let secret: Secret
                 if let newKeyFile {

@@ -167,10 +167,11 @@ import Testing
             try await t.storage.put(ObjectName(.config, "config"), try t.repo.sealObject(Array(plain), compress: false))
         }
         #expect(t.repo.config.version == RepositoryConfig.currentVersion)
-        try await rewriteConfig(version: 3)
+        // Version 3 (write-only sessions, WriteOnlyTests) is read; 4 is not.
+        try await rewriteConfig(version: 4)
         let error = await #expect(throws: LifeboatError.self) { try await t.reopen() }
         #expect(error?.code == .unsupported)
-        #expect(error?.message.contains("version 3") == true)
+        #expect(error?.message.contains("version 4") == true)
 
         try await rewriteConfig(version: 1)
         let old = try await t.reopen()

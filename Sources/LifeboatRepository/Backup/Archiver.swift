@@ -56,9 +56,15 @@ final class Archiver {
         let config = repository.config
         chunker = try ContentDefinedChunker(minSize: config.chunkMin, averageSize: config.chunkAverage, maxSize: config.chunkMax)
         pack = OpenPack(storage: repository.storage, capacity: config.packSize)
-        index = try await repository.loadIndex()
-        parent = try await repository.snapshots().last {
-            $0.snapshot.node == options.node && $0.snapshot.kind == options.kind && $0.snapshot.paths == paths
+        if repository.isWriteOnly {
+            // A write-only host reads nothing it did not write: no parent, its own index files.
+            index = try await repository.loadWriteOnlyIndex()
+            parent = nil
+        } else {
+            index = try await repository.loadIndex()
+            parent = try await repository.snapshots().last {
+                $0.snapshot.node == options.node && $0.snapshot.kind == options.kind && $0.snapshot.paths == paths
+            }
         }
     }
 
@@ -375,7 +381,9 @@ final class Archiver {
         guard !pendingIndex.packs.isEmpty else { return }
         // The packs an index names must be durable before the index is.
         try await repo.storage.flush()
-        try await repo.putObject(.index, pendingIndex.encode(), compress: false)
+        let plaintext = pendingIndex.encode()
+        let id = try await repo.putObject(.index, plaintext, compress: false)
+        repo.rememberWrittenIndex(plaintext, id: id)
         pendingIndex = IndexFile()
     }
 }

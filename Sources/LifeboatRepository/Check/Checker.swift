@@ -22,7 +22,8 @@ public struct CheckReport: Sendable, Codable {
 extension Repository {
     /// Verifies the repository's structure, and with `readData` every byte of every pack.
     public func check(readData: Bool, progress: any ProgressReporter = SilentProgress()) async throws -> CheckReport {
-        try await withLock(exclusive: false, operation: "check") {
+        try requireReadable("check the repository")
+        return try await withLock(exclusive: false, operation: "check") {
             var checker = Checker(repo: self, progress: progress)
             try await checker.run(readData: readData)
             return checker.report

@@ -72,7 +72,8 @@ extension Repository {
     /// before any damaged file is deleted, so a kill at any point leaves an index at least
     /// as complete as before.
     public func repairIndex(progress: any ProgressReporter = SilentProgress()) async throws -> IndexRepairReport {
-        try await withLock(exclusive: true, operation: "repair index") {
+        try requireReadable("repair the index")
+        return try await withLock(exclusive: true, operation: "repair index") {
             var report = IndexRepairReport()
             var listed = Set<ObjectID>()
             var damaged: [ObjectID] = []

@@ -37,7 +37,8 @@ public struct PruneReport: Sendable, Codable {
 extension Repository {
     /// Deletes data no snapshot needs, under an exclusive lock.
     public func prune(progress: any ProgressReporter = SilentProgress()) async throws -> PruneReport {
-        try await withLock(exclusive: true, operation: "prune") {
+        try requireReadable("prune")
+        return try await withLock(exclusive: true, operation: "prune") {
             try await self.pruneLocked(progress: progress)
         }
     }

@@ -25,6 +25,7 @@ public struct RepositoryStats: Sendable, Codable {
 extension Repository {
     /// Computes sizes from the index, snapshots and storage listing.
     public func stats() async throws -> RepositoryStats {
+        try requireReadable("read the repository's statistics")
         let snapshots = try await snapshots()
         var unique: Int64 = 0
         var blobs = Set<ObjectID>()

@@ -42,6 +42,7 @@ extension Repository {
         policy: RetentionPolicy, node: String? = nil, kind: SnapshotKind? = nil, dryRun: Bool = false,
         prune: Bool = false, groupByPaths: Bool = true, progress: any ProgressReporter = SilentProgress()
     ) async throws -> ForgetResult {
+        try requireReadable("forget snapshots")
         try policy.validate()
         guard !policy.isEmpty else {
             throw LifeboatError(
