@@ -127,6 +127,16 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedOpenAPIDocument"]),
         .executableTarget(
+            name: "lifeboat-scale-bench",
+            dependencies: [
+                "LifeboatCore", "LifeboatCatalog", "LifeboatConfig", "LifeboatCrypto", "LifeboatJobs", "LifeboatServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
             name: "embed-text",
             swiftSettings: strict),
         .plugin(

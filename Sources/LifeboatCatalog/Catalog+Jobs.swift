@@ -9,7 +9,7 @@ extension Catalog {
         now: Date = Date()
     ) async throws -> Job {
         let node = try CatalogArgument.node(node)
-        return try await write("creating a \(kind) job for node \(node)") { db in
+        return try await jobWrite("creating a \(kind) job for node \(node)", pair: { ($0.node, $0.kind) }) { db in
             var record = JobRecord(
                 node: node, kind: kind, trigger: trigger, triggerDetail: triggerDetail, target: target, createdAt: now)
             try record.insert(db)
@@ -21,7 +21,7 @@ extension Catalog {
     /// - Throws: `.notFound` for an unknown id, `.invalidArgument` unless the job is Pending.
     @discardableResult
     public func start(_ id: JobID, now: Date = Date()) async throws -> Job {
-        try await write("starting job \(id)") { db in
+        try await jobWrite("starting job \(id)", pair: { ($0.node, $0.kind) }) { db in
             var record = try Self.requireRecord(db, id, in: self.location)
             guard record.state == .pending else {
                 throw LifeboatError(
@@ -43,16 +43,19 @@ extension Catalog {
     public func updateProgress(_ id: JobID, phase: String? = nil, bytesDone: Int64, bytesTotal: Int64? = nil) async throws {
         let bytesDone = try CatalogArgument.bytes(bytesDone, "bytes done for job \(id)")
         let bytesTotal = try bytesTotal.map { try CatalogArgument.bytes($0, "bytes total for job \(id)") }
-        try await write("recording progress of job \(id)") { db in
+        _ = try await jobWrite("recording progress of job \(id)", pair: { $0 }) { db -> (node: String, kind: JobKind)? in
             // The state test sits in the UPDATE so the common case is one statement; only a
             // miss pays for the lookup that explains it.
             let statement = try db.cachedStatement(
                 sql: """
                     UPDATE job SET bytes_done = ?, bytes_total = COALESCE(?, bytes_total), phase = COALESCE(?, phase)
-                    WHERE id = ? AND state = ?
+                    WHERE id = ? AND state = ? RETURNING node, kind
                     """)
-            try statement.execute(arguments: [bytesDone, bytesTotal, phase, id.rawValue, JobState.running.rawValue])
-            guard db.changesCount == 0 else { return }
+            if let row = try Row.fetchOne(statement, arguments: [bytesDone, bytesTotal, phase, id.rawValue, JobState.running.rawValue]),
+                let kind = JobKind(rawValue: row["kind"])
+            {
+                return (row["node"], kind)
+            }
             let record = try Self.requireRecord(db, id, in: self.location)
             throw LifeboatError(
                 .invalidArgument,
@@ -83,7 +86,7 @@ extension Catalog {
         }
         let snapshot = try snapshot.map(CatalogArgument.snapshot)
         let repositories = try repositories.map(CatalogArgument.repository)
-        return try await write("finishing job \(id)") { db in
+        return try await jobWrite("finishing job \(id)", pair: { ($0.node, $0.kind) }) { db in
             var record = try Self.requireRecord(db, id, in: self.location)
             guard record.state.finishStates.contains(state) else {
                 let reason =
@@ -116,7 +119,7 @@ extension Catalog {
     public func addRepository(_ repository: String, forSnapshot snapshot: String, now: Date = Date()) async throws -> Int {
         let repository = try CatalogArgument.repository(repository)
         let snapshot = try CatalogArgument.snapshot(snapshot)
-        return try await write("adding repository \(repository) to snapshot \(snapshot)") { db in
+        return try await jobWrite("adding repository \(repository) to snapshot \(snapshot)") { db in
             try Self.addRepository(db, repository, toJobsProducing: snapshot, now: now)
         }
     }
@@ -131,7 +134,7 @@ extension Catalog {
     /// before the job started". Their phase is kept to show where they stopped.
     @discardableResult
     public func markInterruptedRunningJobs(now: Date = Date()) async throws -> Int {
-        try await write("marking interrupted jobs as failed") { db in
+        try await jobWrite("marking interrupted jobs as failed") { db in
             let reasons: [(JobState, String)] = [
                 (.running, "interrupted: the daemon stopped while the job was running"),
                 (.pending, "interrupted: the daemon stopped before the job started"),

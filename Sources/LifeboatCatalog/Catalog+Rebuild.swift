@@ -23,7 +23,7 @@ extension Catalog {
             _ = try CatalogArgument.bytes(snapshot.bytes, "size of snapshot \(snapshot.id)")
             return snapshot
         }
-        return try await write("rebuilding the catalog from \(snapshots.count) snapshots") { db in
+        return try await jobWrite("rebuilding the catalog from \(snapshots.count) snapshots") { db in
             var summary = RebuildSummary(jobsCreated: 0, repositoriesAdded: 0, snapshotsWithoutNode: 0)
             for snapshot in checked {
                 guard let node = snapshot.node, !node.isEmpty else {

@@ -35,6 +35,8 @@ public final class Catalog: Sendable {
     /// The file path, or `:memory:`, for error messages.
     let location: String
     let writes = WriteCounter()
+    /// The newest jobs of each node and kind, for ``summaries()``.
+    let summaryCache = SummaryCache()
 
     /// How many write transactions this process has run on the catalog (jobs created,
     /// started, progressed, finished; schedule state): caches of what the catalog holds
@@ -133,6 +135,26 @@ public final class Catalog: Sendable {
         } catch {
             throw LifeboatError.catalog(error, location: location, what)
         }
+    }
+
+    /// A write that changes jobs: `pair` names the one node and kind whose summary it changes
+    /// (nil: possibly any), and `job_change` is read around it (see ``SummaryCache``).
+    func jobWrite<T: Sendable>(
+        _ what: String, pair: @escaping @Sendable (T) -> (node: String, kind: JobKind)? = { _ in nil },
+        _ updates: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let (result, before, after) = try await write(what) { db in
+            let before = try Int64.fetchOne(db, sql: "SELECT n FROM job_change") ?? 0
+            let result = try updates(db)
+            return (result, before, try Int64.fetchOne(db, sql: "SELECT n FROM job_change") ?? 0)
+        }
+        summaryCache.noteWrite(before: before, after: after)
+        if let changed = pair(result) {
+            summaryCache.invalidate(node: changed.node, kind: changed.kind)
+        } else {
+            summaryCache.invalidateAll()
+        }
+        return result
     }
 
     /// Runs one read on a consistent snapshot of the file.

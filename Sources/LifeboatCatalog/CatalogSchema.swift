@@ -127,6 +127,43 @@ enum CatalogSchema {
                     CREATE INDEX fence_node ON fence(node, issued_at);
                     """)
         }
+        // v6: job counts per node, kind and state kept by triggers, so a summary of the
+        // fleet (the node list, a metrics scrape) reads a few hundred rows instead of
+        // grouping a million jobs; and `job_change`, moved by every change to a job or its
+        // repositories, by which a summary cache notices another process's writes.
+        migrator.registerMigration("v6") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_count (
+                        node TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        PRIMARY KEY (node, kind, state)
+                    ) WITHOUT ROWID;
+                    INSERT INTO job_count (node, kind, state, n) SELECT node, kind, state, COUNT(*) FROM job GROUP BY node, kind, state;
+                    CREATE TABLE job_change (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+                    INSERT INTO job_change (id, n) VALUES (1, 0);
+                    CREATE TRIGGER job_change_update AFTER UPDATE ON job BEGIN UPDATE job_change SET n = n + 1; END;
+                    CREATE TRIGGER job_change_repository_insert AFTER INSERT ON job_repository BEGIN UPDATE job_change SET n = n + 1; END;
+                    CREATE TRIGGER job_change_repository_delete AFTER DELETE ON job_repository BEGIN UPDATE job_change SET n = n + 1; END;
+                    CREATE TRIGGER job_count_insert AFTER INSERT ON job BEGIN
+                        INSERT INTO job_count (node, kind, state, n) VALUES (NEW.node, NEW.kind, NEW.state, 1)
+                            ON CONFLICT (node, kind, state) DO UPDATE SET n = n + 1;
+                        UPDATE job_change SET n = n + 1;
+                    END;
+                    CREATE TRIGGER job_count_update AFTER UPDATE OF node, kind, state ON job
+                        WHEN OLD.node IS NOT NEW.node OR OLD.kind IS NOT NEW.kind OR OLD.state IS NOT NEW.state BEGIN
+                        UPDATE job_count SET n = n - 1 WHERE node = OLD.node AND kind = OLD.kind AND state = OLD.state;
+                        INSERT INTO job_count (node, kind, state, n) VALUES (NEW.node, NEW.kind, NEW.state, 1)
+                            ON CONFLICT (node, kind, state) DO UPDATE SET n = n + 1;
+                    END;
+                    CREATE TRIGGER job_count_delete AFTER DELETE ON job BEGIN
+                        UPDATE job_count SET n = n - 1 WHERE node = OLD.node AND kind = OLD.kind AND state = OLD.state;
+                        UPDATE job_change SET n = n + 1;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -87,6 +87,9 @@ public actor JobRunner {
     /// The number of jobs running now.
     public var runningCount: Int { running.count }
 
+    /// The number of jobs queued or running.
+    public var activeCount: Int { running.count + queues.values.reduce(0) { $0 + $1.count } }
+
     /// Cancels a job: a queued one is dropped, a running one is asked to stop.
     /// - Throws: `.notFound` for an unknown id, `.invalidArgument` for a finished job.
     @discardableResult

@@ -39,12 +39,12 @@ import Testing
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
 
         let first = try Catalog(path: path)
-        #expect(try first.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
+        #expect(try first.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6"])
         let job = try await first.createJob(node: "n", kind: .backup, trigger: .schedule)
         try first.close()
 
         let again = try Catalog(path: path)
-        #expect(try again.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5"])
+        #expect(try again.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6"])
         #expect(try await again.job(job.id)?.node == "n", "migrating an up-to-date file keeps its rows")
         let tables = try await DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
