@@ -21,25 +21,18 @@ public struct KeySlotInfo: Sendable, Codable {
 
 extension Repository {
     /// Finds the key slot the secret opens and returns the master key.
-    static func unlock(storage: any ObjectStorage, secret: Secret) async throws -> MasterKey {
-        try await unlockSlot(storage: storage, secret: secret).key
-    }
-
-    static func unlockSlot(storage: any ObjectStorage, secret: Secret) async throws -> (key: MasterKey, slot: String) {
+    /// Finds the key slot the secret opens among `objects` (read from `keys/` when nil).
+    static func unlockSlot(
+        storage: any ObjectStorage, secret: Secret, objects given: [KeyObject]? = nil
+    ) async throws -> (key: MasterKey, slot: String) {
         var damaged: [String] = []
-        let slots = try await storage.list(.keys)
-        for info in slots.sorted(by: { $0.name.name < $1.name.name }) {
-            let bytes = try await storage.get(info.name)
+        let slots: [KeyObject]
+        if let given { slots = given } else { slots = try await keyObjects(storage: storage) }
+        for object in slots {
             // Write-only recipients and sessions open nothing with a password.
-            if let kind = (try? JSONDecoder.lifeboat.decode(KeyObjectKind.self, from: bytes))?.kind,
-                kind == RecipientSlot.kindName || kind == SessionSlot.kindName
-            {
-                continue
-            }
-            guard Digest.sha256(bytes).hex == info.name.name,
-                let slot = try? JSONDecoder.lifeboat.decode(KeySlot.self, from: bytes)
-            else {
-                damaged.append(info.name.description)
+            if object.kind == RecipientSlot.kindName || object.kind == SessionSlot.kindName { continue }
+            guard object.kind != nil, let slot = try? JSONDecoder.lifeboat.decode(KeySlot.self, from: object.bytes) else {
+                damaged.append(object.name.description)
                 continue
             }
             let opened: MasterKey?
@@ -47,7 +40,7 @@ extension Repository {
             case .password(let p): opened = try slot.unwrap(password: p, keyFile: nil)
             case .keyFile(let k): opened = try slot.unwrap(password: nil, keyFile: k)
             }
-            if let opened { return (opened, info.name.name) }
+            if let opened { return (opened, object.name.name) }
         }
         if slots.isEmpty {
             throw LifeboatError(.corrupted, "repository at \(storage.location) has no key slots (keys/ is empty)")

@@ -56,7 +56,9 @@ public final class Repository: Sendable {
         } catch let e as LifeboatError where e.code == .notFound {
             throw LifeboatError(.notARepository, "no Lifeboat repository at \(storage.location) (config object missing)")
         }
-        let unlocked = try await unlock(storage: storage, secret: secret)
+        // keys/ is read once: for the slot the secret opens, and for write-only sessions.
+        let keyObjects = try await keyObjects(storage: storage)
+        let unlocked = try await unlockSlot(storage: storage, secret: secret, objects: keyObjects).key
         let plain = try openSealed(sealedConfig, key: unlocked, what: "repository config")
         let config: RepositoryConfig
         do {
@@ -71,7 +73,7 @@ public final class Repository: Sendable {
             )
         }
         // Objects written by write-only sessions open with keys derived from their records.
-        let key = try withSessions(unlocked, objects: try await keyObjects(storage: storage), logger: logger)
+        let key = withSessions(unlocked, objects: keyObjects, logger: logger)
         return Repository(storage: storage, key: key, config: config, logger: logger)
     }
 

@@ -2,7 +2,7 @@
 // with a simulated fleet of nodes on cron and interval schedules (each node one small file),
 // a catalog holding a million earlier jobs, and an hour of simulated clock. It reports how
 // late each scheduled run started, whether any run was lost, and the API's latency while
-// the fleet runs. Not a test: `bench/scale.sh` runs it and prints the figures.
+// the fleet runs. Not a test: `bench/scale.sh` builds and runs it and prints the figures.
 //
 // The clock is real while any job is queued or running and skips ahead only while the
 // daemon is idle, so every lateness measured is real waiting, and an hour takes minutes.

@@ -222,6 +222,27 @@ import Testing
         #expect(try await t.repo.addWriteOnlyKey().recipient == host.keyFile.recipient)
     }
 
+    /// A session record that does not derive a key costs only what it sealed: the repository
+    /// still opens, and the backups it did not write restore.
+    @Test func aDamagedSessionRecordDoesNotLockTheRepository() async throws {
+        let t = try await TestRepository()
+        let host = try await Self.host(t)
+        let hostSource = try await Self.source(t, seed: 9)
+        let written = try await host.open(t).backup(paths: [hostSource], options: BackupOptions())
+        let adminSource = try await Self.source(t, seed: 10)
+        let own = try await t.repo.backup(paths: [adminSource], options: BackupOptions())
+        let bogus = Data(
+            #"{"created":"2026-12-04T00:00:00.000Z","ephemeral":"bm90IGEga2V5","host":"h","kind":"write-only-session","recipient":"\#(host.keyFile.recipient)","user":"u","version":1}"#
+                .utf8)
+        try await t.storage.put(ObjectName(.keys, Digest.sha256(bogus).hex), bogus)
+        let admin = try await t.reopen()
+        let out = t.dir.appending("restored")
+        _ = try await admin.restore(try await admin.findSnapshot(own.id.hex), options: RestoreOptions(target: out))
+        #expect(try TreeSnapshot(out + "/" + (adminSource as NSString).lastPathComponent) == TreeSnapshot(adminSource))
+        // The good session still opens what it wrote.
+        #expect(try await admin.findSnapshot(written.id.hex).id == written.id)
+    }
+
     @Test func aKeyForAnotherRepositoryOrADamagedKeyIsNamed() async throws {
         let t = try await TestRepository()
         let other = try await TestRepository()

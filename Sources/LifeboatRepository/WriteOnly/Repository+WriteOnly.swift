@@ -70,10 +70,13 @@ extension Repository {
         )
     }
 
-    /// Every object under `keys/` with its bytes and its `kind`, named by SHA-256 of the bytes
-    /// (nil kind: damaged or not JSON).
-    static func keyObjects(storage: any ObjectStorage) async throws -> [(name: ObjectName, bytes: Data, kind: String?)] {
-        var out: [(name: ObjectName, bytes: Data, kind: String?)] = []
+    /// An object under `keys/`: its name, bytes and `kind` (nil when its bytes do not match
+    /// its name or are not JSON with a kind).
+    typealias KeyObject = (name: ObjectName, bytes: Data, kind: String?)
+
+    /// Every object under `keys/`, in name order.
+    static func keyObjects(storage: any ObjectStorage) async throws -> [KeyObject] {
+        var out: [KeyObject] = []
         for info in try await storage.list(.keys).sorted(by: { $0.name.name < $1.name.name }) {
             let bytes: Data
             do {
@@ -89,7 +92,7 @@ extension Repository {
     }
 
     /// The recipients' private keys sealed in `keys/`, openable with `key`.
-    static func recipients(in objects: [(name: ObjectName, bytes: Data, kind: String?)], key: MasterKey) throws -> [String: RecipientKey] {
+    static func recipients(in objects: [KeyObject], key: MasterKey) throws -> [String: RecipientKey] {
         var out: [String: RecipientKey] = [:]
         for object in objects where object.kind == RecipientSlot.kindName {
             guard let slot = try? JSONDecoder.lifeboat.decode(RecipientSlot.self, from: object.bytes) else {
@@ -101,25 +104,34 @@ extension Repository {
     }
 
     /// The master key, also opening every write-only session's objects.
-    static func withSessions(
-        _ key: MasterKey, objects: [(name: ObjectName, bytes: Data, kind: String?)], logger: Logger
-    ) throws
-        -> MasterKey
-    {
+    ///
+    /// A damaged recipient or session costs only what it sealed (reported by `check` as
+    /// frames that do not open): it is logged and left out, and the repository still opens.
+    static func withSessions(_ key: MasterKey, objects: [KeyObject], logger: Logger) -> MasterKey {
         guard objects.contains(where: { $0.kind == SessionSlot.kindName }) else { return key }
-        let recipients = try recipients(in: objects, key: key)
+        var recipients: [String: RecipientKey] = [:]
+        for object in objects where object.kind == RecipientSlot.kindName {
+            do {
+                recipients.merge(try Self.recipients(in: [object], key: key)) { first, _ in first }
+            } catch {
+                logger.warning("damaged write-only recipient skipped", metadata: ["key": "\(object.name)", "error": "\(error)"])
+            }
+        }
         var sessions: [WriteOnlySessionKey] = []
         for object in objects where object.kind == SessionSlot.kindName {
-            guard let slot = try? JSONDecoder.lifeboat.decode(SessionSlot.self, from: object.bytes) else {
-                throw LifeboatError(.corrupted, "write-only session \(object.name) is damaged (not a session record)")
-            }
-            guard let recipient = recipients[slot.recipient] else {
+            do {
+                guard let slot = try? JSONDecoder.lifeboat.decode(SessionSlot.self, from: object.bytes) else {
+                    throw LifeboatError(.corrupted, "write-only session \(object.name) is damaged (not a session record)")
+                }
+                guard let recipient = recipients[slot.recipient] else {
+                    throw LifeboatError(.corrupted, "write-only session \(object.name) names no recipient this repository holds")
+                }
+                sessions.append(try recipient.sessionKey(ephemeral: slot.ephemeral, what: "write-only session \(object.name)"))
+            } catch {
                 logger.warning(
-                    "write-only session without its recipient: what it wrote cannot be read",
-                    metadata: ["session": "\(object.name)"])
-                continue
+                    "write-only session skipped: what it wrote cannot be read",
+                    metadata: ["session": "\(object.name)", "error": "\(error)"])
             }
-            sessions.append(try recipient.sessionKey(ephemeral: slot.ephemeral, what: "write-only session \(object.name)"))
         }
         return key.opening(sessions: sessions)
     }
